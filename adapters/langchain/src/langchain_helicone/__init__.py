@@ -1,0 +1,1 @@
+"""LangChain chat model for the Helicone AI Gateway (the adapter is built in issue 5)."""

@@ -1,0 +1,1 @@
+"""LlamaIndex LLM for the Helicone AI Gateway (the adapter is built in issue 4)."""
