@@ -14,7 +14,9 @@ __all__ = ["MIN_WINDOW_SECONDS", "RateLimitPolicy"]
 MIN_WINDOW_SECONDS = 60
 
 _FIELD = "rate_limit_policy"
-_EXAMPLE = "Write it as 'quota;w=seconds[;u=request|cents][;s=user|<property>]', e.g. '100;w=3600;s=user'"
+_EXAMPLE = (
+    "Write it as 'quota;w=seconds[;u=request|cents][;s=user|<property>]', e.g. '100;w=3600;s=user'"
+)
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 

@@ -1,0 +1,125 @@
+"""What Helicone said about a request: ``HeliconeInfo``, read from its response headers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["HeliconeInfo", "InfoCapture", "capture_info"]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class HeliconeInfo:
+    """Helicone's answer about one request, parsed from its response headers.
+
+    Every field is ``None`` when Helicone did not send the header (a malformed number also
+    gives ``None``: a response is never failed over its metadata).
+
+    - ``request_id``: ``Helicone-Id``, the id feedback and scores need.
+    - ``cache_hit``: ``True`` for ``Helicone-Cache: HIT``, ``False`` for ``MISS``.
+    - ``cache_bucket_index``: ``Helicone-Cache-Bucket-Idx``.
+    - ``fallback_index``: ``Helicone-Fallback-Index``, which entry of a fallback chain served.
+    - ``rate_limit_limit`` / ``rate_limit_remaining`` / ``rate_limit_policy``:
+      ``Helicone-RateLimit-Limit`` / ``-Remaining`` / ``-Policy``.
+    - ``retry_after``: ``Retry-After`` in seconds, on 429 responses.
+    - ``status_code``: the HTTP status of the response.
+    """
+
+    request_id: str | None = None
+    cache_hit: bool | None = None
+    cache_bucket_index: int | None = None
+    fallback_index: int | None = None
+    rate_limit_limit: int | None = None
+    rate_limit_remaining: int | None = None
+    rate_limit_policy: str | None = None
+    retry_after: float | None = None
+    status_code: int | None = None
+
+    @classmethod
+    def from_headers(
+        cls, headers: Mapping[str, str], status_code: int | None = None
+    ) -> HeliconeInfo:
+        """Parse response headers (any mapping; names are matched case-insensitively)."""
+        get = {name.lower(): value for name, value in headers.items()}.get
+        cache = get("helicone-cache")
+        return cls(
+            request_id=get("helicone-id") or None,
+            cache_hit=None if cache is None else cache.strip().upper() == "HIT",
+            cache_bucket_index=_int(get("helicone-cache-bucket-idx")),
+            fallback_index=_int(get("helicone-fallback-index")),
+            rate_limit_limit=_int(get("helicone-ratelimit-limit")),
+            rate_limit_remaining=_int(get("helicone-ratelimit-remaining")),
+            rate_limit_policy=get("helicone-ratelimit-policy") or None,
+            retry_after=_float(get("retry-after")),
+            status_code=status_code,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields that are set, for a framework's response metadata."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+class InfoCapture:
+    """The ``HeliconeInfo`` of every response received inside a :func:`capture_info` block.
+
+    Retries are separate responses: ``infos`` holds one per attempt, ``last`` the final one.
+    """
+
+    __slots__ = ("infos",)
+
+    def __init__(self) -> None:
+        self.infos: list[HeliconeInfo] = []
+
+    @property
+    def last(self) -> HeliconeInfo | None:
+        """The most recent response's info, or ``None`` if no response arrived."""
+        return self.infos[-1] if self.infos else None
+
+    def __repr__(self) -> str:
+        return f"InfoCapture(infos={self.infos!r})"
+
+
+_captures: ContextVar[tuple[InfoCapture, ...]] = ContextVar("helicone_captures", default=())
+
+
+@contextlib.contextmanager
+def capture_info() -> Iterator[InfoCapture]:
+    """Collect the Helicone info of the requests made inside the block, by this thread or task.
+
+    The shared transport records each response's info as soon as its headers arrive, so it is
+    there for streamed responses before the first chunk is read. Captures are per context: a
+    concurrent request in another thread or task never lands in yours::
+
+        with capture_info() as captured:
+            client.chat.completions.create(...)
+        print(captured.last.request_id)
+    """
+    capture = InfoCapture()
+    token = _captures.set((*_captures.get(), capture))
+    try:
+        yield capture
+    finally:
+        _captures.reset(token)
+
+
+def record(info: HeliconeInfo) -> None:
+    """Hand ``info`` to every capture active in this context (called by the transport)."""
+    for capture in _captures.get():
+        capture.infos.append(info)

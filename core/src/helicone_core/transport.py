@@ -1,0 +1,396 @@
+"""The httpx clients every adapter sends through, and the connection pools they share.
+
+Each model object gets its own light ``httpx.Client`` / ``httpx.AsyncClient`` (its headers and
+hooks), from :func:`http_client` / :func:`async_http_client`. Underneath, every client whose
+config has the same :class:`ConnectionSettings` sends through one shared pool, so ten objects
+built with the same settings open one connection, not ten. Closing or collecting a model
+object's client never closes the shared pool; :func:`close_shared_pools` (also run at process
+exit) and :func:`aclose_shared_pools` do.
+
+Async pools belong to one event loop each, so a model object works across several
+``asyncio.run()`` calls. A pool is closed while its loop shuts down (``asyncio.run`` finalizes
+async generators before closing the loop, and the pool registers one).
+
+The client hooks add the active scope's headers when a request is sent and, when a response's
+headers arrive, parse Helicone's answer into a ``HeliconeInfo`` for :func:`capture_info` and the
+``helicone_response`` plugin hook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import threading
+import urllib.parse
+import urllib.request
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import httpx
+
+from .config import HeliconeConfig
+from .headers import build_headers, scope_overrides
+from .info import HeliconeInfo, record
+from .plugins import hooks
+from .scope import current_scope
+from .secrets import redact_headers
+
+__all__ = [
+    "ConnectionSettings",
+    "aclose_shared_pools",
+    "async_http_client",
+    "close_shared_pools",
+    "http_client",
+]
+
+logger = logging.getLogger(__name__)
+
+#: After ``data: [DONE]``, how much more of a stream may be read to keep its connection.
+_DRAIN_MAX_BYTES = 64 * 1024
+_DRAIN_MAX_SECONDS = 1.0
+_DONE_MARKER = b"[DONE]"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """What makes two clients able to share connections.
+
+    Never keys or headers, and not timeouts either: httpx applies timeouts per request, so
+    objects with different timeouts still share a pool.
+    """
+
+    origin: str
+    proxy: str | None
+    verify: bool | str
+    max_connections: int
+    max_keepalive_connections: int
+
+    @classmethod
+    def from_config(cls, config: HeliconeConfig) -> ConnectionSettings:
+        parts = urllib.parse.urlsplit(config.api_base)
+        origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        return cls(
+            origin=origin,
+            proxy=config.proxy or _environment_proxy(parts.scheme, parts.hostname or ""),
+            verify=config.verify,
+            max_connections=config.max_connections,
+            max_keepalive_connections=config.max_keepalive_connections,
+        )
+
+    def transport_options(self) -> dict[str, Any]:
+        limits = httpx.Limits(
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_keepalive_connections,
+        )
+        return {"verify": self.verify, "proxy": self.proxy, "limits": limits}
+
+
+def _environment_proxy(scheme: str, host: str) -> str | None:
+    # The clients are built with trust_env=False (so httpx does not build a pool per object for
+    # environment proxies); honour HTTP(S)_PROXY and NO_PROXY here instead, once per pool.
+    if urllib.request.proxy_bypass(host):
+        return None
+    return urllib.request.getproxies_environment().get(scheme.lower())
+
+
+# --- the shared pools ---------------------------------------------------------------------------
+
+
+class _Pools:
+    """Process-wide pools: one sync pool per settings, one async pool per settings and loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._sync: dict[ConnectionSettings, httpx.HTTPTransport] = {}
+        self._async: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[ConnectionSettings, _LoopPool]
+        ] = weakref.WeakKeyDictionary()
+
+    def _forget_after_fork(self) -> None:
+        # A forked child must not share its parent's sockets.
+        if os.getpid() != self._pid:
+            self._pid = os.getpid()
+            self._sync = {}
+            self._async = weakref.WeakKeyDictionary()
+
+    def sync_pool(self, settings: ConnectionSettings) -> httpx.HTTPTransport:
+        pool = self._sync.get(settings)
+        if pool is None:
+            with self._lock:
+                self._forget_after_fork()
+                pool = self._sync.get(settings)
+                if pool is None:
+                    pool = httpx.HTTPTransport(**settings.transport_options())
+                    self._sync[settings] = pool
+        return pool
+
+    async def async_pool(self, settings: ConnectionSettings) -> httpx.AsyncHTTPTransport:
+        loop = asyncio.get_running_loop()
+        pools = self._async.get(loop)
+        entry = pools.get(settings) if pools is not None else None
+        if entry is None:
+            with self._lock:
+                self._forget_after_fork()
+                pools = self._async.setdefault(loop, {})
+                entry = pools.get(settings)
+                if entry is None:
+                    entry = pools[settings] = _LoopPool(settings, self)
+            await entry.start()
+        return entry.transport
+
+    def discard(self, loop: asyncio.AbstractEventLoop, settings: ConnectionSettings) -> None:
+        with self._lock:
+            pools = self._async.get(loop)
+            if pools is not None:
+                pools.pop(settings, None)
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._sync = self._sync, {}
+        for pool in pools.values():
+            pool.close()
+
+    async def aclose(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            pools = self._async.pop(loop, {})
+        for entry in pools.values():
+            await entry.transport.aclose()
+
+
+class _LoopPool:
+    """An async pool and the async generator that closes it when its loop shuts down."""
+
+    def __init__(self, settings: ConnectionSettings, registry: _Pools) -> None:
+        self.transport = httpx.AsyncHTTPTransport(**settings.transport_options())
+        self._settings = settings
+        self._registry = registry
+        self._closer: AsyncGenerator[None, None] | None = None
+
+    async def start(self) -> None:
+        if self._closer is None:
+            # The loop tracks async generators once they start and closes them in
+            # shutdown_asyncgens(), while it can still run our aclose().
+            self._closer = self._close_at_shutdown()
+            await self._closer.__anext__()
+
+    async def _close_at_shutdown(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            self._registry.discard(asyncio.get_running_loop(), self._settings)
+            await self.transport.aclose()
+
+
+_pools = _Pools()
+atexit.register(_pools.close)
+
+
+def close_shared_pools() -> None:
+    """Close every shared sync pool (run at process exit too). Later requests open new ones."""
+    _pools.close()
+
+
+async def aclose_shared_pools() -> None:
+    """Close the running loop's shared async pools. Later requests open new ones."""
+    await _pools.aclose()
+
+
+class _SharedTransport(httpx.BaseTransport):
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self._settings = settings
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = _pools.sync_pool(self._settings).handle_request(request)
+        if _is_event_stream(response):
+            response.stream = _DrainingStream(response)
+        return response
+
+    def close(self) -> None:
+        """Closes nothing: the pool is shared (see ``close_shared_pools``)."""
+
+
+class _SharedAsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self._settings = settings
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        pool = await _pools.async_pool(self._settings)
+        response = await pool.handle_async_request(request)
+        if _is_event_stream(response):
+            response.stream = _AsyncDrainingStream(response)
+        return response
+
+    async def aclose(self) -> None:
+        """Closes nothing: the pool is shared (see ``aclose_shared_pools``)."""
+
+
+# --- keeping streamed connections alive -----------------------------------------------------------
+#
+# The openai SDK stops reading a stream at ``data: [DONE]`` and closes the response before the
+# chunked body's terminator is read; httpcore then drops the connection, so every streamed call
+# pays a new TCP (and TLS) handshake. Once [DONE] has passed, these wrappers read what is left
+# (at most _DRAIN_MAX_BYTES, each read bounded by _DRAIN_MAX_SECONDS) so the connection goes back
+# to the pool. A stream closed before [DONE] is dropped as usual: it may still be generating.
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("text/event-stream")
+
+
+class _BoundedReads:
+    """Bounds each socket read of a response's connection while it is drained.
+
+    httpcore fixes the read timeout when the body starts, so the bound is applied by wrapping the
+    connection's ``read`` for the duration of the drain only.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._stream = response.extensions.get("network_stream")
+
+    def __enter__(self) -> None:
+        read = getattr(self._stream, "read", None)
+        if read is not None:
+
+            def bounded(max_bytes: int, timeout: float | None = None) -> Any:
+                limit = _DRAIN_MAX_SECONDS if timeout is None else min(timeout, _DRAIN_MAX_SECONDS)
+                return read(max_bytes, limit)
+
+            self._stream.read = bounded  # type: ignore[union-attr]
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._stream is not None and "read" in vars(self._stream):
+            del self._stream.read
+
+
+class _DrainingStream(httpx.SyncByteStream):
+    def __init__(self, response: httpx.Response) -> None:
+        self._inner = cast(httpx.SyncByteStream, response.stream)
+        self._response = response
+        self._chunks: Iterator[bytes] | None = None
+        self._tail = b""
+        self._finished = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._chunks = iter(self._inner)
+        for chunk in self._chunks:
+            self._tail = (self._tail + chunk)[-32:]
+            yield chunk
+        self._finished = True
+
+    def close(self) -> None:
+        if not self._finished and self._chunks is not None and _DONE_MARKER in self._tail:
+            received = 0
+            try:
+                with _BoundedReads(self._response):
+                    for chunk in self._chunks:
+                        received += len(chunk)
+                        if received > _DRAIN_MAX_BYTES:
+                            break
+            except (httpx.HTTPError, OSError):
+                pass  # the connection is dropped, as it would have been without draining
+        self._inner.close()
+
+
+class _AsyncDrainingStream(httpx.AsyncByteStream):
+    def __init__(self, response: httpx.Response) -> None:
+        self._inner = cast(httpx.AsyncByteStream, response.stream)
+        self._response = response
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._tail = b""
+        self._finished = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._chunks = aiter(self._inner)
+        async for chunk in self._chunks:
+            self._tail = (self._tail + chunk)[-32:]
+            yield chunk
+        self._finished = True
+
+    async def aclose(self) -> None:
+        if not self._finished and self._chunks is not None and _DONE_MARKER in self._tail:
+            received = 0
+            try:
+                with _BoundedReads(self._response):
+                    async for chunk in self._chunks:
+                        received += len(chunk)
+                        if received > _DRAIN_MAX_BYTES:
+                            break
+            except (httpx.HTTPError, OSError):
+                pass
+        await self._inner.aclose()
+
+
+# --- per-object clients ---------------------------------------------------------------------------
+
+
+class _Hooks:
+    """A client's request and response hooks, bound to its configured headers."""
+
+    __slots__ = ("_configured",)
+
+    def __init__(self, configured: dict[str, str]) -> None:
+        self._configured = {name.lower(): value for name, value in configured.items()}
+
+    def on_request(self, request: httpx.Request) -> None:
+        active = current_scope()
+        if active is not None:
+            for name, value in scope_overrides(request.headers, self._configured, active.headers):
+                request.headers[name] = value
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s headers=%s",
+                request.method,
+                request.url,
+                redact_headers(request.headers.items()),
+            )
+
+    def on_response(self, response: httpx.Response) -> None:
+        info = HeliconeInfo.from_headers(response.headers, response.status_code)
+        record(info)
+        request = response.request
+        hooks.response(info, request.method, str(request.url))
+
+    async def aon_request(self, request: httpx.Request) -> None:
+        self.on_request(request)
+
+    async def aon_response(self, response: httpx.Response) -> None:
+        self.on_response(response)
+
+
+def _timeout(config: HeliconeConfig) -> httpx.Timeout:
+    return httpx.Timeout(config.timeout, connect=min(5.0, config.timeout))
+
+
+def http_client(config: HeliconeConfig) -> httpx.Client:
+    """A new ``httpx.Client`` for one model object, sending through the shared pool.
+
+    It carries ``build_headers(config)``, the config's timeout and the hooks described in the
+    module docstring. Closing it leaves the shared pool open.
+    """
+    hooks_ = _Hooks(headers := build_headers(config))
+    return httpx.Client(
+        headers=headers,
+        timeout=_timeout(config),
+        transport=_SharedTransport(ConnectionSettings.from_config(config)),
+        event_hooks={"request": [hooks_.on_request], "response": [hooks_.on_response]},
+        trust_env=False,
+    )
+
+
+def async_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
+    """The async twin of :func:`http_client`; usable from any event loop, one after another."""
+    hooks_ = _Hooks(headers := build_headers(config))
+    return httpx.AsyncClient(
+        headers=headers,
+        timeout=_timeout(config),
+        transport=_SharedAsyncTransport(ConnectionSettings.from_config(config)),
+        event_hooks={"request": [hooks_.aon_request], "response": [hooks_.aon_response]},
+        trust_env=False,
+    )
