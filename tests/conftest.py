@@ -1,0 +1,19 @@
+"""Test-wide setup: results never depend on the machine's Helicone or OpenAI settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+_MACHINE_VARIABLES = [
+    name for name in os.environ if name.startswith(("HELICONE_", "OPENAI_"))
+]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in _MACHINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    yield
