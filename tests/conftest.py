@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
-_MACHINE_VARIABLES = [
-    name for name in os.environ if name.startswith(("HELICONE_", "OPENAI_"))
-]
+_MACHINE_VARIABLES = [name for name in os.environ if name.startswith(("HELICONE_", "OPENAI_"))]
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _MACHINE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    yield

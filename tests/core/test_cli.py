@@ -13,14 +13,14 @@ KEY = "sk-helicone-cli-secret-0123456789"
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("HELICONE_", "OPENAI_"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HELICONE_", "OPENAI_"))}
     environ.update(env)
     return subprocess.run(
         [sys.executable, "-m", "helicone_core.cli", *args],
-        capture_output=True, text=True, env=environ, timeout=60,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
     )
 
 

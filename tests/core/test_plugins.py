@@ -19,7 +19,7 @@ from helicone_core.plugins import get_plugin_manager, hooks, reset_plugin_manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PLUGIN_SOURCE = '''
+PLUGIN_SOURCE = """
 from helicone_core import hookimpl
 from helicone_core.adapters import Adapter, PromptResult
 
@@ -46,7 +46,7 @@ def helicone_request_headers(config):
 @hookimpl
 def helicone_response(info, url):
     seen.append((info.request_id, url))
-'''
+"""
 
 
 def install_fake_distribution(root: Path, dist: str, plugins: dict[str, str]) -> None:
@@ -63,10 +63,14 @@ def install_fake_distribution(root: Path, dist: str, plugins: dict[str, str]) ->
 
 @pytest.fixture
 def fake_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    install_fake_distribution(tmp_path, "fake-helicone-plugins", {
-        "fake-one": "fake_helicone_one",
-        "fake-two": "fake_helicone_two",
-    })
+    install_fake_distribution(
+        tmp_path,
+        "fake-helicone-plugins",
+        {
+            "fake-one": "fake_helicone_one",
+            "fake-two": "fake_helicone_two",
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     for var in ("HELICONE_PLUGINS", "HELICONE_DISABLE_PLUGINS", "HELICONE_API_KEY"):
         monkeypatch.delenv(var, raising=False)
@@ -109,7 +113,9 @@ def test_allow_and_block_lists(
     assert registered() & {"fake-one", "fake-two"} == expected
 
 
-def test_hook_helicone_register_adapters(fake_plugins: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hook_helicone_register_adapters(
+    fake_plugins: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HELICONE_PLUGINS", "fake-one")
     reset_plugin_manager()
     adapter = hooks.adapters()["fake-one"]
@@ -195,7 +201,8 @@ def test_a_failing_response_observer_never_reaches_the_caller(
 # --- every hook is documented where it is declared, in docs/, and tested here ---------------------
 
 HOOK_NAMES = sorted(
-    name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+    name
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
     if name.startswith("helicone_")
 )
 
@@ -217,7 +224,9 @@ def test_every_hook_has_a_docstring(hook: str) -> None:
 @pytest.mark.parametrize("hook", HOOK_NAMES)
 def test_every_hook_has_a_docs_section(hook: str) -> None:
     docs = (ROOT / "docs" / "plugins.md").read_text()
-    assert re.search(rf"^### `{hook}\(", docs, re.MULTILINE), f"docs/plugins.md has no ### `{hook}(`"
+    assert re.search(rf"^### `{hook}\(", docs, re.MULTILINE), (
+        f"docs/plugins.md has no ### `{hook}(`"
+    )
 
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)

@@ -33,7 +33,9 @@ def test_context_manager_renders_headers_and_restores() -> None:
 
 
 def test_nesting_inner_wins_and_properties_and_headers_merge() -> None:
-    with scope(user_id="outer", session_id="s1", properties={"A": "1", "B": "1"}, headers={"X-A": "1"}):
+    with scope(
+        user_id="outer", session_id="s1", properties={"A": "1", "B": "1"}, headers={"X-A": "1"}
+    ):
         with scope(user_id="inner", properties={"B": "2"}, headers={"X-B": "2"}):
             assert active_headers() == {
                 "Helicone-User-Id": "inner",

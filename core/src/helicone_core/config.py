@@ -21,7 +21,7 @@ from .options import (
     check_options,
 )
 from .ratelimit import RateLimitPolicy
-from .secrets import Secret, redact_headers
+from .secrets import SENSITIVE_HEADERS, Secret, redact_headers
 from .validate import (
     check_bool,
     check_header_name,
@@ -129,13 +129,7 @@ def _check_count(low: int) -> Callable[[str, Any], int]:
 
 
 def _check_headers(field: str, value: object) -> Mapping[str, str]:
-    checked = check_mapping(field, value, check_header_name, _check_header_text)
-    lowered = [name.lower() for name in checked]
-    if len(set(lowered)) != len(lowered):
-        raise InvalidOptionError(
-            field, "names the same header twice in different spellings", "Keep one spelling"
-        )
-    return MappingProxyType(checked)
+    return MappingProxyType(check_mapping(field, value, check_header_name, _check_header_text))
 
 
 def _check_header_text(field: str, value: object) -> str:
@@ -323,7 +317,7 @@ class HeliconeConfig:
         max_connections: int | None = None,
         max_keepalive_connections: int | None = None,
         user_id: str | None = None,
-        session_id: str | None = None,
+        session_id: str | uuid.UUID | None = None,
         session_path: str | None = None,
         session_name: str | None = None,
         properties: Mapping[str, str] | None = None,
@@ -342,7 +336,7 @@ class HeliconeConfig:
         prompt_id: str | None = None,
         omit_request: bool | None = None,
         omit_response: bool | None = None,
-        llm_security: LLMSecurity | bool | None = None,
+        llm_security: LLMSecurity | Literal[True] | None = None,
         moderations_enabled: bool | None = None,
         token_limit_handler: TokenLimitHandler | None = None,
         model_override: str | None = None,
@@ -449,8 +443,16 @@ class HeliconeConfig:
         return f"HeliconeConfig({shown})"
 
     def __reduce__(self) -> tuple[Callable[..., HeliconeConfig], tuple[dict[str, Any]]]:
-        # Secrets pickle as a reference to their environment variable, never as their value.
-        return (HeliconeConfig.from_mapping, (dict(self._explicit),))
+        # A pickle never carries a key: explicit keys and credential headers are left out, and
+        # the unpickled config resolves keys from its own process's environment.
+        state: dict[str, Any] = {}
+        for name, value in self._explicit.items():
+            if isinstance(value, Secret):
+                continue
+            if isinstance(value, Mapping):
+                value = {k: v for k, v in value.items() if k.lower() not in SENSITIVE_HEADERS}
+            state[name] = value
+        return (HeliconeConfig.from_mapping, (state,))
 
 
 def _show(value: object) -> str:

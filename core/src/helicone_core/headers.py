@@ -86,6 +86,10 @@ def _checked_plugin_headers(plugin: str, headers: Mapping[str, str]) -> Mapping[
     for name, value in headers.items():
         try:
             check_header_name("headers", name)
+            if not isinstance(value, str):
+                raise InvalidOptionError(
+                    f"headers[{name!r}]", f"is a {type(value).__name__}", "Return str values"
+                )
             check_header_value(f"headers[{name!r}]", value, secret=True)
         except InvalidOptionError as exc:
             raise InvalidOptionError(

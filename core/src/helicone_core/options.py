@@ -106,6 +106,7 @@ def _check_ignore_keys(field: str, value: object) -> tuple[str, ...]:
             )
     if not keys:
         raise InvalidOptionError(field, "is empty", "Leave it unset (None) instead")
+    check_header_value(field, ",".join(keys))  # the joined header must fit too
     return keys
 
 
@@ -154,7 +155,13 @@ def _choice(*allowed: str) -> Callable[[str, Any], str]:
 
 
 def _check_llm_security(field: str, value: object) -> str:
-    return "basic" if value is True else _choice("basic", "advanced")(field, value)
+    if value is True:
+        return "basic"
+    if value is False:
+        raise InvalidOptionError(
+            field, "False does not turn anything on", "Leave it unset (None) for no checks"
+        )
+    return _choice("basic", "advanced")(field, value)
 
 
 def _render_llm_security(level: str) -> dict[str, str]:
@@ -179,13 +186,21 @@ def _check_retry_factor(field: str, value: object) -> float:
 
 
 def _render_number(value: float) -> str:
-    return f"{value:g}"
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _check_session_id(field: str, value: object) -> str:
+    # Helicone's examples use UUIDs for sessions; take a uuid.UUID as well as its text.
+    return check_text(field, str(value) if isinstance(value, uuid.UUID) else value)
 
 
 OPTIONS: tuple[Option, ...] = (
     Option("user_id", check_text, _one("Helicone-User-Id"), "Per-user metrics and rate limits."),
     Option(
-        "session_id", check_text, _one("Helicone-Session-Id"), "Groups requests into a session."
+        "session_id",
+        _check_session_id,
+        _one("Helicone-Session-Id"),
+        "Groups requests into a session (text or a uuid.UUID).",
     ),
     Option(
         "session_path",
@@ -368,9 +383,15 @@ def fallback_models(*models: str, exclude_providers: Iterable[str] = ()) -> str:
     """
     if not models:
         raise InvalidOptionError("model", "no model was given", "Pass at least one model name")
-    entries = [_check_model_entry(model) for model in models]
+    entries = [_check_model_entry("model", model) for model in models]
+    if isinstance(exclude_providers, str):
+        raise InvalidOptionError(
+            "exclude_providers",
+            f"expected a list of provider names, got the string {describe(exclude_providers)}",
+            f"Pass a list, e.g. [{exclude_providers!r}]",
+        )
     for provider in exclude_providers:
-        name = _check_model_entry(provider)
+        name = _check_model_entry("exclude_providers", provider)
         if "/" in name:
             raise InvalidOptionError(
                 "exclude_providers",
@@ -381,12 +402,12 @@ def fallback_models(*models: str, exclude_providers: Iterable[str] = ()) -> str:
     return ",".join(entries)
 
 
-def _check_model_entry(model: object) -> str:
-    name = check_text("model", model)
+def _check_model_entry(field: str, model: object) -> str:
+    name = check_text(field, model)
     if "," in name or "!" in name or " " in name or name.startswith("/") or name.endswith("/"):
         raise InvalidOptionError(
-            "model",
-            f"{describe(name)} is not a single model name",
-            "Pass each model as its own argument, e.g. fallback_models('gpt-4o', 'gpt-4o-mini')",
+            field,
+            f"{describe(name)} is not a single name",
+            "Pass each one as its own item, e.g. fallback_models('gpt-4o', 'gpt-4o-mini')",
         )
     return name

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import InvalidOptionError
+from .validate import TOKEN
 
 __all__ = ["MIN_WINDOW_SECONDS", "RateLimitPolicy"]
 
@@ -17,7 +18,8 @@ _FIELD = "rate_limit_policy"
 _EXAMPLE = (
     "Write it as 'quota;w=seconds[;u=request|cents][;s=user|<property>]', e.g. '100;w=3600;s=user'"
 )
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# ASCII only (int() also takes other scripts' digits), and within int()'s 4300-digit limit.
+_DIGITS = re.compile(r"[0-9]{1,4000}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class RateLimitPolicy:
             raise InvalidOptionError(
                 _FIELD, f"unit must be 'request' or 'cents', not {self.unit!r}", _EXAMPLE
             )
-        if self.segment is not None and not _TOKEN.match(self.segment):
+        if self.segment is not None and not (
+            isinstance(self.segment, str) and TOKEN.fullmatch(self.segment)
+        ):
             raise InvalidOptionError(
                 _FIELD,
                 f"segment must be 'user' or a property name made of letters, digits and "
@@ -72,7 +76,7 @@ class RateLimitPolicy:
                 _FIELD, f"expected a policy string, got {type(text).__name__}", _EXAMPLE
             )
         quota_text, *params = [part.strip() for part in text.strip().split(";")]
-        if not quota_text.isdigit():
+        if not _DIGITS.fullmatch(quota_text):
             raise InvalidOptionError(
                 _FIELD, f"{text!r} does not start with a whole-number quota", _EXAMPLE
             )
@@ -87,7 +91,7 @@ class RateLimitPolicy:
             values[key] = value.strip()
         if "w" not in values:
             raise InvalidOptionError(_FIELD, f"{text!r} has no window (w=seconds)", _EXAMPLE)
-        if not values["w"].isdigit():
+        if not _DIGITS.fullmatch(values["w"]):
             raise InvalidOptionError(
                 _FIELD, f"window {values['w']!r} is not a whole number of seconds", _EXAMPLE
             )

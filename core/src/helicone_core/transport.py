@@ -148,6 +148,8 @@ class _Pools:
             pools = self._async.get(loop)
             if pools is not None:
                 pools.pop(settings, None)
+                if not pools:
+                    del self._async[loop]
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ Each checker takes the field name first so the error can name it. They never quo
 
 from __future__ import annotations
 
+import math
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
@@ -26,8 +27,10 @@ __all__ = [
 
 #: Longest header value accepted. Servers commonly refuse header lines over 8 KiB.
 MAX_HEADER_VALUE_LENGTH = 8192
+MAX_HEADER_NAME_LENGTH = 256
 
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token; use fullmatch
+_CREDENTIALS = re.compile(r"(^|//)[^/?#]*@")  # user:password@, with or without a scheme
 _FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL byte"}
 
 T = TypeVar("T")
@@ -80,11 +83,13 @@ def check_header_value(field: str, value: str, *, secret: bool = False) -> str:
 
 def check_header_name(field: str, name: str) -> str:
     """Return ``name`` if it is a valid HTTP header name (an RFC 9110 token), else raise."""
-    if not isinstance(name, str) or not _TOKEN.match(name):
+    valid = isinstance(name, str) and len(name) <= MAX_HEADER_NAME_LENGTH
+    if not valid or not TOKEN.fullmatch(name):
         raise InvalidOptionError(
             field,
             f"{describe(name)} is not a valid header name",
-            "Use only letters, digits and !#$%&'*+-.^_`|~ (no spaces, colons or line breaks)",
+            f"Use at most {MAX_HEADER_NAME_LENGTH} letters, digits and !#$%&'*+-.^_`|~ "
+            "(no spaces, colons or line breaks)",
         )
     return name
 
@@ -130,7 +135,7 @@ def check_number(
             field, f"expected a number, got {describe(value)}", "Pass an int or a float"
         )
     number = float(value)
-    if not (low <= number and (high is None or number <= high)):  # also refuses NaN
+    if not math.isfinite(number) or not (low <= number and (high is None or number <= high)):
         bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise InvalidOptionError(
             field, f"{value}{unit} is out of range", f"Use a value {bound}{unit}"
@@ -141,7 +146,7 @@ def check_number(
 def check_url(field: str, value: object, schemes: Iterable[str] = ("http", "https")) -> str:
     """An absolute URL with one of ``schemes``, a host, and no credentials, query or fragment.
 
-    Returned without a trailing slash.
+    Returned without a trailing slash. Error messages mask any ``user:password@`` part.
     """
     allowed = tuple(schemes)
     example = "e.g. 'https://ai-gateway.helicone.ai/v1'"
@@ -149,37 +154,36 @@ def check_url(field: str, value: object, schemes: Iterable[str] = ("http", "http
         raise InvalidOptionError(
             field, f"expected a URL string, got {type(value).__name__}", f"Pass a URL, {example}"
         )
-    check_header_value(field, value)  # no control characters, spaces at the ends or non-ASCII
-    if " " in value or "\t" in value:
-        raise InvalidOptionError(
-            field, f"{describe(value)} contains white space", "Remove it or percent-encode it"
-        )
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme.lower() not in allowed:
-        raise InvalidOptionError(
-            field,
-            f"{describe(value)} does not start with {' or '.join(s + '://' for s in allowed)}",
-            f"Give the full URL, {example}",
-        )
-    if parts.username is not None or parts.password is not None:
+    shown = describe(_CREDENTIALS.sub(r"\1****@", value))
+    if _CREDENTIALS.search(value):
         raise InvalidOptionError(
             field,
             "the URL contains credentials (user:password@)",
             "Remove them from the URL and pass the key as api_key",
         )
+    check_header_value(field, value, secret=True)  # control characters, non-ASCII, end spaces
+    if " " in value or "\t" in value:
+        raise InvalidOptionError(field, f"{shown} contains white space", "Percent-encode it")
     try:
+        parts = urllib.parse.urlsplit(value)
         port = parts.port
     except ValueError:
-        port = -1
-    if not parts.hostname or port == -1:
         raise InvalidOptionError(
-            field, f"{describe(value)} has no valid host", f"Give the full URL, {example}"
-        )
-    if parts.query or parts.fragment:
+            field, f"{shown} is not a valid URL", f"Give the full URL, {example}"
+        ) from None
+    if parts.scheme.lower() not in allowed:
         raise InvalidOptionError(
             field,
-            f"{describe(value)} has a query string or fragment",
-            "Remove everything after '?' or '#'",
+            f"{shown} does not start with {' or '.join(s + '://' for s in allowed)}",
+            f"Give the full URL, {example}",
+        )
+    if not parts.hostname or port == 0:
+        raise InvalidOptionError(
+            field, f"{shown} has no valid host", f"Give the full URL, {example}"
+        )
+    if "?" in value or "#" in value:
+        raise InvalidOptionError(
+            field, f"{shown} has a query string or fragment", "Remove everything after '?' or '#'"
         )
     return value.rstrip("/")
 
@@ -190,9 +194,20 @@ def check_mapping(
     check_key: Callable[[str, Any], str],
     check_value: Callable[[str, Any], T],
 ) -> dict[str, T]:
-    """A ``dict`` copy of a mapping whose keys and values pass the given checks."""
+    """A ``dict`` copy of a mapping whose keys and values pass the given checks.
+
+    Keys are header names (or parts of one), so two keys differing only in case are refused.
+    """
     if not isinstance(value, Mapping):
         raise InvalidOptionError(
             field, f"expected a mapping, got {type(value).__name__}", "Pass a dict"
         )
-    return {check_key(field, k): check_value(f"{field}[{k!r}]", v) for k, v in value.items()}
+    checked = {check_key(field, k): check_value(f"{field}[{k!r}]", v) for k, v in value.items()}
+    lowered = {key.lower() for key in checked}
+    if len(lowered) != len(checked):
+        raise InvalidOptionError(
+            field,
+            "has two names that differ only in case, which would be one header",
+            "Keep one spelling of each name",
+        )
+    return checked
