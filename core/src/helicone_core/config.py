@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from .errors import InvalidOptionError, MissingAPIKeyError
 from .options import (
     OPTION_NAMES,
     OPTIONS,
     LLMSecurity,
+    OptionArguments,
     TokenLimitHandler,
     check_combination,
     check_options,
@@ -33,6 +34,9 @@ from .validate import (
     describe,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
     "DEFAULT_API_BASE",
     "DEFAULT_PROXY_API_BASE",
@@ -41,6 +45,7 @@ __all__ = [
     "ENV_API_KEY",
     "ENV_PROVIDER_API_KEY",
     "ENV_REST_BASE",
+    "ConfigArguments",
     "HeliconeConfig",
     "Mode",
     "ValueSource",
@@ -189,6 +194,24 @@ def _built_in_default(name: str, mode: Mode) -> Any:
 
 
 FIELDS: tuple[str, ...] = (*_CONNECTION, *(option.name for option in OPTIONS))
+_FIELD_SET = frozenset(FIELDS)
+
+
+class ConfigArguments(OptionArguments, total=False):
+    """The keyword arguments of ``HeliconeConfig`` (and of every adapter that takes them)."""
+
+    api_key: str | Secret | None
+    mode: Mode | Literal["gateway", "proxy"] | None
+    api_base: str | None
+    provider_api_key: str | Secret | None
+    rest_base: str | None
+    timeout: float | timedelta | None
+    max_retries: int | None
+    headers: Mapping[str, str] | None
+    proxy: str | None
+    verify: bool | str | None
+    max_connections: int | None
+    max_keepalive_connections: int | None
 
 
 def resolve(
@@ -301,50 +324,14 @@ class HeliconeConfig:
 
     __slots__ = (*FIELDS, "_explicit", "_sources")
 
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None = None,
-        mode: Mode | Literal["gateway", "proxy"] | None = None,
-        api_base: str | None = None,
-        provider_api_key: str | Secret | None = None,
-        rest_base: str | None = None,
-        timeout: float | timedelta | None = None,
-        max_retries: int | None = None,
-        headers: Mapping[str, str] | None = None,
-        proxy: str | None = None,
-        verify: bool | str | None = None,
-        max_connections: int | None = None,
-        max_keepalive_connections: int | None = None,
-        user_id: str | None = None,
-        session_id: str | uuid.UUID | None = None,
-        session_path: str | None = None,
-        session_name: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        cache_enabled: bool | None = None,
-        cache_max_age: int | timedelta | None = None,
-        cache_bucket_max_size: int | None = None,
-        cache_seed: str | None = None,
-        cache_ignore_keys: list[str] | tuple[str, ...] | None = None,
-        retry_enabled: bool | None = None,
-        retry_num: int | None = None,
-        retry_factor: float | None = None,
-        retry_min_timeout: int | None = None,
-        retry_max_timeout: int | None = None,
-        rate_limit_policy: RateLimitPolicy | str | None = None,
-        request_id: uuid.UUID | str | None = None,
-        prompt_id: str | None = None,
-        omit_request: bool | None = None,
-        omit_response: bool | None = None,
-        llm_security: LLMSecurity | Literal[True] | None = None,
-        moderations_enabled: bool | None = None,
-        token_limit_handler: TokenLimitHandler | None = None,
-        model_override: str | None = None,
-        posthog_key: str | Secret | None = None,
-        posthog_host: str | None = None,
-    ) -> None:
-        explicit = {name: value for name, value in locals().items() if name != "self"}
-        self._init(explicit)
+    def __init__(self, **arguments: Unpack[ConfigArguments]) -> None:
+        unknown = set(arguments) - _FIELD_SET
+        if unknown:
+            raise TypeError(
+                f"HeliconeConfig got unknown field(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(FIELDS)}"
+            )
+        self._init(arguments)
 
     def _init(self, explicit: Mapping[str, Any]) -> None:
         from .plugins import hooks  # the plugin manager is built on first use, not on import
@@ -364,12 +351,7 @@ class HeliconeConfig:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> HeliconeConfig:
         """Build a config from a mapping of field names (unknown names raise ``TypeError``)."""
-        unknown = set(values) - set(FIELDS)
-        if unknown:
-            raise TypeError(f"unknown HeliconeConfig fields: {', '.join(sorted(unknown))}")
-        config = cls.__new__(cls)
-        config._init(values)
-        return config
+        return cls(**values)
 
     @property
     def sources(self) -> Mapping[str, ValueSource]:

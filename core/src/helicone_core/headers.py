@@ -24,7 +24,13 @@ from .errors import InvalidOptionError
 from .options import render_options
 from .validate import check_header_name, check_header_value
 
-__all__ = ["auth_headers", "build_headers", "merge_headers", "scope_overrides"]
+__all__ = [
+    "auth_headers",
+    "build_headers",
+    "merge_headers",
+    "rest_api_headers",
+    "scope_overrides",
+]
 
 
 def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
@@ -51,6 +57,11 @@ def auth_headers(config: HeliconeConfig) -> dict[str, str]:
             "Helicone-Auth": f"Bearer {helicone_key}",
         }
     return {"Authorization": f"Bearer {helicone_key}"}
+
+
+def rest_api_headers(config: HeliconeConfig) -> dict[str, str]:
+    """The headers of a call to Helicone's REST API: the Helicone key, in either mode."""
+    return {"Authorization": f"Bearer {config.require_api_key()}"}
 
 
 def build_headers(config: HeliconeConfig) -> dict[str, str]:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from .errors import InvalidOptionError
 from .ratelimit import RateLimitPolicy
@@ -33,6 +33,7 @@ __all__ = [
     "OPTION_NAMES",
     "LLMSecurity",
     "Option",
+    "OptionArguments",
     "TokenLimitHandler",
     "check_combination",
     "check_options",
@@ -47,6 +48,37 @@ TokenLimitHandler = Literal["truncate", "middle-out", "fallback"]
 MAX_CACHE_AGE_SECONDS = 365 * 24 * 3600
 MAX_CACHE_BUCKET_SIZE = 20
 PROPERTY_PREFIX = "Helicone-Property-"
+
+
+class OptionArguments(TypedDict, total=False):
+    """The Helicone options as keyword arguments (``HeliconeConfig``, ``scope()``, adapters)."""
+
+    user_id: str | None
+    session_id: str | uuid.UUID | None
+    session_path: str | None
+    session_name: str | None
+    properties: Mapping[str, str] | None
+    cache_enabled: bool | None
+    cache_max_age: int | timedelta | None
+    cache_bucket_max_size: int | None
+    cache_seed: str | None
+    cache_ignore_keys: list[str] | tuple[str, ...] | None
+    retry_enabled: bool | None
+    retry_num: int | None
+    retry_factor: float | None
+    retry_min_timeout: int | None
+    retry_max_timeout: int | None
+    rate_limit_policy: RateLimitPolicy | str | None
+    request_id: uuid.UUID | str | None
+    prompt_id: str | None
+    omit_request: bool | None
+    omit_response: bool | None
+    llm_security: LLMSecurity | Literal[True] | None
+    moderations_enabled: bool | None
+    token_limit_handler: TokenLimitHandler | None
+    model_override: str | None
+    posthog_key: str | Secret | None
+    posthog_host: str | None
 
 
 @dataclass(frozen=True)

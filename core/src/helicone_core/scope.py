@@ -12,10 +12,13 @@ import inspect
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .options import OPTION_NAMES, check_combination, check_options, render_options
+from .options import OPTION_NAMES, OptionArguments, check_combination, check_options, render_options
 from .validate import check_header_name, check_header_value, check_mapping
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ActiveScope", "current_scope", "scope"]
 
@@ -71,7 +74,9 @@ class scope:  # lower case: used like a function, ``with scope(...)`` and ``@sco
 
     __slots__ = ("_values",)
 
-    def __init__(self, *, headers: Mapping[str, str] | None = None, **options: Any) -> None:
+    def __init__(
+        self, *, headers: Mapping[str, str] | None = None, **options: Unpack[OptionArguments]
+    ) -> None:
         unknown = set(options) - OPTION_NAMES
         if unknown:
             raise TypeError(

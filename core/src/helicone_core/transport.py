@@ -33,7 +33,7 @@ from typing import Any, cast
 import httpx
 
 from .config import HeliconeConfig
-from .headers import build_headers, scope_overrides
+from .headers import build_headers, rest_api_headers, scope_overrides
 from .info import HeliconeInfo, record
 from .plugins import hooks
 from .scope import current_scope
@@ -43,8 +43,10 @@ __all__ = [
     "ConnectionSettings",
     "aclose_shared_pools",
     "async_http_client",
+    "async_rest_http_client",
     "close_shared_pools",
     "http_client",
+    "rest_http_client",
 ]
 
 logger = logging.getLogger(__name__)
@@ -70,8 +72,9 @@ class ConnectionSettings:
     max_keepalive_connections: int
 
     @classmethod
-    def from_config(cls, config: HeliconeConfig) -> ConnectionSettings:
-        parts = urllib.parse.urlsplit(config.api_base)
+    def from_config(cls, config: HeliconeConfig, base_url: str | None = None) -> ConnectionSettings:
+        """The settings for requests to ``base_url`` (default ``config.api_base``)."""
+        parts = urllib.parse.urlsplit(base_url or config.api_base)
         origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
         return cls(
             origin=origin,
@@ -394,5 +397,31 @@ def async_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
         timeout=_timeout(config),
         transport=_SharedAsyncTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.aon_request], "response": [hooks_.aon_response]},
+        trust_env=False,
+    )
+
+
+def rest_http_client(config: HeliconeConfig) -> httpx.Client:
+    """A client for Helicone's REST API at ``config.rest_base``, on the shared pools.
+
+    It carries only ``rest_api_headers(config)``: scopes and response info concern model calls,
+    not REST calls.
+    """
+    return httpx.Client(
+        base_url=config.rest_base,
+        headers=rest_api_headers(config),
+        timeout=_timeout(config),
+        transport=_SharedTransport(ConnectionSettings.from_config(config, config.rest_base)),
+        trust_env=False,
+    )
+
+
+def async_rest_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
+    """The async twin of :func:`rest_http_client`."""
+    return httpx.AsyncClient(
+        base_url=config.rest_base,
+        headers=rest_api_headers(config),
+        timeout=_timeout(config),
+        transport=_SharedAsyncTransport(ConnectionSettings.from_config(config, config.rest_base)),
         trust_env=False,
     )
