@@ -6,33 +6,51 @@ import importlib.metadata
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .config import HeliconeConfig
 from .info import HeliconeInfo
 
-__all__ = ["Adapter", "AdapterStatus", "PromptRequest", "PromptResult"]
+__all__ = ["Adapter", "AdapterStatus", "PromptRequest", "PromptResult", "ToolCall"]
 
 
 @dataclass(frozen=True)
 class PromptRequest:
     """A framework-neutral prompt, run by ``Adapter.run_prompt`` (``helicone chat``/``demo``).
 
-    With ``stream=True`` the adapter streams and calls ``on_text`` with each piece as it arrives.
+    - ``stream``: stream the reply, calling ``on_text`` with each piece as it arrives;
+    - ``use_async``: go through the framework's async API (run to completion inside
+      ``run_prompt``);
+    - ``tools``: plain Python functions with annotated parameters the model may call; the
+      adapter runs the calls through its framework's own tool machinery, sends the results back
+      and returns the final reply.
     """
 
     prompt: str
     config: HeliconeConfig
     model: str = "gpt-4o-mini"
     stream: bool = False
+    use_async: bool = False
+    tools: tuple[Callable[..., Any], ...] = ()
     on_text: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A tool call the model made while answering, with what the tool returned."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: Any
+
+
+@dataclass(frozen=True)
 class PromptResult:
-    """The reply text and what Helicone said about the request that produced it."""
+    """The reply, what Helicone said about the request that produced it, and any tool calls."""
 
     text: str
     info: HeliconeInfo | None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)

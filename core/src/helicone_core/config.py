@@ -49,6 +49,7 @@ __all__ = [
     "HeliconeConfig",
     "Mode",
     "ValueSource",
+    "config_from",
 ]
 
 DEFAULT_API_BASE = "https://ai-gateway.helicone.ai/v1"
@@ -435,6 +436,22 @@ class HeliconeConfig:
                 value = {k: v for k, v in value.items() if k.lower() not in SENSITIVE_HEADERS}
             state[name] = value
         return (HeliconeConfig.from_mapping, (state,))
+
+
+def config_from(
+    config: HeliconeConfig | None = None, **arguments: Unpack[ConfigArguments]
+) -> HeliconeConfig:
+    """The config an adapter is built from: ``config`` with ``arguments`` applied, or a new one.
+
+    Adapters call this so a ready ``HeliconeConfig`` and keyword arguments combine the same way
+    everywhere: the arguments win, as explicit arguments.
+    """
+    if config is None:
+        return HeliconeConfig(**arguments)
+    if not isinstance(config, HeliconeConfig):
+        raise TypeError(f"config must be a HeliconeConfig, not {type(config).__name__}")
+    given = {name: value for name, value in arguments.items() if value is not None}
+    return config.replace(**given) if given else config
 
 
 def _show(value: object) -> str:

@@ -26,6 +26,7 @@ from .validate import check_header_name, check_header_value
 
 __all__ = [
     "auth_headers",
+    "bearer_key",
     "build_headers",
     "merge_headers",
     "rest_api_headers",
@@ -50,13 +51,21 @@ def auth_headers(config: HeliconeConfig) -> dict[str, str]:
 
     Raises ``MissingAPIKeyError`` when a key the mode needs is missing.
     """
-    helicone_key = config.require_api_key()
+    headers = {"Authorization": f"Bearer {bearer_key(config)}"}
     if config.mode is Mode.PROXY:
-        return {
-            "Authorization": f"Bearer {config.require_provider_api_key()}",
-            "Helicone-Auth": f"Bearer {helicone_key}",
-        }
-    return {"Authorization": f"Bearer {helicone_key}"}
+        headers["Helicone-Auth"] = f"Bearer {config.require_api_key()}"
+    return headers
+
+
+def bearer_key(config: HeliconeConfig) -> str:
+    """The key sent as ``Authorization: Bearer``: what an SDK's ``api_key`` must be.
+
+    The Helicone key on the AI Gateway; the provider's key in proxy mode.
+    """
+    if config.mode is Mode.PROXY:
+        config.require_api_key()  # proxy mode needs both keys; say which one is missing first
+        return config.require_provider_api_key()
+    return config.require_api_key()
 
 
 def rest_api_headers(config: HeliconeConfig) -> dict[str, str]:

@@ -46,6 +46,7 @@ __all__ = [
     "async_rest_http_client",
     "close_shared_pools",
     "http_client",
+    "request_timeout",
     "rest_http_client",
 ]
 
@@ -369,7 +370,11 @@ class _Hooks:
         self.on_response(response)
 
 
-def _timeout(config: HeliconeConfig) -> httpx.Timeout:
+def request_timeout(config: HeliconeConfig) -> httpx.Timeout:
+    """The config's timeout as httpx applies it: ``timeout`` overall, at most 5 s to connect.
+
+    SDKs set a timeout on every request; pass them this so theirs and the client's agree.
+    """
     return httpx.Timeout(config.timeout, connect=min(5.0, config.timeout))
 
 
@@ -382,7 +387,7 @@ def http_client(config: HeliconeConfig) -> httpx.Client:
     hooks_ = _Hooks(headers := build_headers(config))
     return httpx.Client(
         headers=headers,
-        timeout=_timeout(config),
+        timeout=request_timeout(config),
         transport=_SharedTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.on_request], "response": [hooks_.on_response]},
         trust_env=False,
@@ -394,7 +399,7 @@ def async_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
     hooks_ = _Hooks(headers := build_headers(config))
     return httpx.AsyncClient(
         headers=headers,
-        timeout=_timeout(config),
+        timeout=request_timeout(config),
         transport=_SharedAsyncTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.aon_request], "response": [hooks_.aon_response]},
         trust_env=False,
@@ -410,7 +415,7 @@ def rest_http_client(config: HeliconeConfig) -> httpx.Client:
     return httpx.Client(
         base_url=config.rest_base,
         headers=rest_api_headers(config),
-        timeout=_timeout(config),
+        timeout=request_timeout(config),
         transport=_SharedTransport(ConnectionSettings.from_config(config, config.rest_base)),
         trust_env=False,
     )
@@ -421,7 +426,7 @@ def async_rest_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=config.rest_base,
         headers=rest_api_headers(config),
-        timeout=_timeout(config),
+        timeout=request_timeout(config),
         transport=_SharedAsyncTransport(ConnectionSettings.from_config(config, config.rest_base)),
         trust_env=False,
     )
