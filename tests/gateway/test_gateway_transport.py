@@ -336,3 +336,13 @@ def test_a_handler_bug_is_a_500_and_the_connection_survives(
         monkeypatch.undo()
         assert client.post("/chat/completions", json=body("y")).status_code == 200
     assert gw.connections_accepted == 1
+
+
+def test_stats_endpoint_reports_connections_for_other_processes() -> None:
+    from helicone_core.testing import LocalGateway
+    from helicone_core.testing.gateway import STATS_PATH
+
+    with LocalGateway() as gw, httpx.Client() as client:
+        client.get(f"{gw.rest_url}{STATS_PATH}")
+        stats = client.get(f"{gw.rest_url}{STATS_PATH}").json()
+    assert stats == {"connections_accepted": 1, "requests": 2}

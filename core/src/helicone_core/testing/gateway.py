@@ -27,6 +27,9 @@ __all__ = ["DEFAULT_API_KEY", "MODELS", "LocalGateway"]
 #: The key a :class:`LocalGateway` accepts unless told otherwise.
 DEFAULT_API_KEY = "sk-helicone-local"
 
+#: ``GET`` here answers ``{"connections_accepted": n, "requests": n}``, with no auth.
+STATS_PATH = "/_local/stats"
+
 #: The models ``GET /v1/models`` lists. Any other model name is served as well.
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "claude-3-5-sonnet", "gemini-2.0-flash")
 
@@ -341,6 +344,13 @@ class LocalGateway:
             if problem is not None:
                 return rest_error(401, problem)
             return handle_rest(method, path, record.json, self._store)
+        if path == STATS_PATH and method == "GET":
+            # For a gateway in another process (benchmarks): what tests read as attributes.
+            with self._lock:
+                count = len(self._records)
+            return json_response(
+                200, {"connections_accepted": self.connections_accepted, "requests": count}
+            )
         return openai_error(404, f"Invalid URL ({method} {path})", "unknown_url")
 
 
