@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -13,3 +16,26 @@ _MACHINE_VARIABLES = [name for name in os.environ if name.startswith(("HELICONE_
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _MACHINE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+HeliconeCLI = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def helicone_cli() -> HeliconeCLI:
+    """Run ``helicone ARGS...`` as a subprocess with only the given ``HELICONE_*`` variables."""
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        environ = {
+            k: v for k, v in os.environ.items() if not k.startswith(("HELICONE_", "OPENAI_"))
+        }
+        environ.update(env)
+        return subprocess.run(
+            [sys.executable, "-m", "helicone_core.cli", *args],
+            capture_output=True,
+            text=True,
+            env=environ,
+            timeout=120,
+        )
+
+    return run

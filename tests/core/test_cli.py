@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 
 import pytest
+
+HeliconeCLI = Callable[..., subprocess.CompletedProcess[str]]
 
 KEY = "sk-helicone-cli-secret-0123456789"
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HELICONE_", "OPENAI_"))}
-    environ.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "helicone_core.cli", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-    )
-
-
-def test_config_shows_every_value_with_its_source_and_no_key() -> None:
-    result = run("config", HELICONE_API_KEY=KEY, HELICONE_API_BASE="http://127.0.0.1:9/v1")
+def test_config_shows_every_value_with_its_source_and_no_key(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli("config", HELICONE_API_KEY=KEY, HELICONE_API_BASE="http://127.0.0.1:9/v1")
     assert result.returncode == 0, result.stderr
     assert KEY not in result.stdout + result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines()}
@@ -39,15 +28,17 @@ def test_config_shows_every_value_with_its_source_and_no_key() -> None:
     assert set(lines) == set(FIELDS)
 
 
-def test_config_json() -> None:
-    result = run("config", "--json", HELICONE_API_KEY=KEY)
+def test_config_json(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli("config", "--json", HELICONE_API_KEY=KEY)
     data = json.loads(result.stdout)
     assert data["api_key"]["source"] == "environment (HELICONE_API_KEY)"
     assert KEY not in result.stdout
 
 
-def test_config_never_reads_openai_variables() -> None:
-    result = run("config", "--json", OPENAI_API_KEY="sk-openai", OPENAI_BASE_URL="http://evil/v1")
+def test_config_never_reads_openai_variables(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli(
+        "config", "--json", OPENAI_API_KEY="sk-openai", OPENAI_BASE_URL="http://evil/v1"
+    )
     data = json.loads(result.stdout)
     assert data["api_key"]["source"] == "unset"
     assert data["api_base"]["value"] == "'https://ai-gateway.helicone.ai/v1'"
@@ -60,8 +51,10 @@ def test_config_never_reads_openai_variables() -> None:
         ({"HELICONE_API_KEY": KEY + "\n"}, "api_key"),
     ],
 )
-def test_bad_configuration_is_one_line_and_exit_2(env: dict[str, str], field: str) -> None:
-    result = run("config", **env)
+def test_bad_configuration_is_one_line_and_exit_2(
+    helicone_cli: HeliconeCLI, env: dict[str, str], field: str
+) -> None:
+    result = helicone_cli("config", **env)
     assert result.returncode == 2
     assert result.stderr.startswith(f"helicone: error: {field}:")
     assert len(result.stderr.strip().splitlines()) == 1
@@ -69,12 +62,12 @@ def test_bad_configuration_is_one_line_and_exit_2(env: dict[str, str], field: st
     assert KEY not in result.stderr
 
 
-def test_usage_error_exits_2() -> None:
-    result = run("no-such-command")
+def test_usage_error_exits_2(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli("no-such-command")
     assert result.returncode == 2
 
 
-def test_adapters_lists_registered_adapters() -> None:
-    result = run("adapters", "--json")
+def test_adapters_lists_registered_adapters(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli("adapters", "--json")
     assert result.returncode == 0, result.stderr
     assert isinstance(json.loads(result.stdout), list)

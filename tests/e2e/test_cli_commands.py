@@ -10,25 +10,16 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from helicone_core.testing import LocalGateway
 
+HeliconeCLI = Callable[..., subprocess.CompletedProcess[str]]
+
 ID_LINE = re.compile(r"helicone-id: ([0-9a-f-]{36})  cache: (HIT|MISS|off)")
-
-
-def helicone(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HELICONE_", "OPENAI_"))}
-    environ.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "helicone_core.cli", *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=120,
-    )
 
 
 def gateway_env(gw: LocalGateway) -> dict[str, str]:
@@ -40,10 +31,12 @@ def gateway_env(gw: LocalGateway) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
-def test_chat_prints_reply_id_and_cache(helicone_gateway: LocalGateway, stream: bool) -> None:
+def test_chat_prints_reply_id_and_cache(
+    helicone_cli: HeliconeCLI, helicone_gateway: LocalGateway, stream: bool
+) -> None:
     stream_flag = ["--stream"] if stream else []
     args = ["chat", *stream_flag, "--user", "u-1", "--session", "s-1", "--property", "Team=search"]
-    result = helicone(*args, "hello", **gateway_env(helicone_gateway))
+    result = helicone_cli(*args, "hello", **gateway_env(helicone_gateway))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Echo: hello"
@@ -57,8 +50,10 @@ def test_chat_prints_reply_id_and_cache(helicone_gateway: LocalGateway, stream: 
     assert request.headers["Helicone-Property-Team"] == "search"
 
 
-def test_chat_streams_pieces_as_they_arrive(helicone_gateway: LocalGateway) -> None:
-    result = helicone("chat", "--stream", "count to 5", **gateway_env(helicone_gateway))
+def test_chat_streams_pieces_as_they_arrive(
+    helicone_cli: HeliconeCLI, helicone_gateway: LocalGateway
+) -> None:
+    result = helicone_cli("chat", "--stream", "count to 5", **gateway_env(helicone_gateway))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "1 2 3 4 5"
 
@@ -74,54 +69,59 @@ def test_chat_streams_pieces_as_they_arrive(helicone_gateway: LocalGateway) -> N
     ],
 )
 def test_usage_errors_are_one_line_exit_2(
-    helicone_gateway: LocalGateway, args: list[str], message: str
+    helicone_cli: HeliconeCLI, helicone_gateway: LocalGateway, args: list[str], message: str
 ) -> None:
-    result = helicone(*args, **gateway_env(helicone_gateway))
+    result = helicone_cli(*args, **gateway_env(helicone_gateway))
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert helicone_gateway.requests == []
 
 
-def test_chat_without_a_key_says_how_to_set_one() -> None:
-    result = helicone("chat", "hi")
+def test_chat_without_a_key_says_how_to_set_one(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli("chat", "hi")
     assert result.returncode == 2
     assert "HELICONE_API_KEY" in result.stderr
 
 
 def test_runtime_failures_are_one_line_exit_1_without_the_key(
+    helicone_cli: HeliconeCLI,
     helicone_gateway: LocalGateway,
 ) -> None:
     env = gateway_env(helicone_gateway) | {"HELICONE_API_KEY": "sk-helicone-wrong-key-123"}
-    result = helicone("chat", "hi", **env)
+    result = helicone_cli("chat", "hi", **env)
     assert result.returncode == 1
     assert "AuthenticationError" in result.stderr
     assert "sk-helicone-wrong-key-123" not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_feedback_and_score_reach_the_rest_api(helicone_gateway: LocalGateway) -> None:
+def test_feedback_and_score_reach_the_rest_api(
+    helicone_cli: HeliconeCLI, helicone_gateway: LocalGateway
+) -> None:
     env = gateway_env(helicone_gateway)
-    chat = helicone("chat", "hi", **env)
+    chat = helicone_cli("chat", "hi", **env)
     request_id = ID_LINE.search(chat.stdout).group(1)  # type: ignore[union-attr]
-    feedback = helicone("feedback", request_id, "--rating", "bad", **env)
+    feedback = helicone_cli("feedback", request_id, "--rating", "bad", **env)
     assert feedback.returncode == 0, feedback.stderr
-    score = helicone("score", request_id, "accuracy=92", "helpful=true", "latency=0.5", **env)
+    score = helicone_cli("score", request_id, "accuracy=92", "helpful=true", "latency=0.5", **env)
     assert score.returncode == 0, score.stderr
     assert helicone_gateway.feedback[request_id] is False
     assert helicone_gateway.scores[request_id] == {"accuracy": 92, "helpful": True, "latency": 0.5}
 
 
-def test_feedback_for_an_unknown_request_fails_clearly(helicone_gateway: LocalGateway) -> None:
-    result = helicone(
+def test_feedback_for_an_unknown_request_fails_clearly(
+    helicone_cli: HeliconeCLI, helicone_gateway: LocalGateway
+) -> None:
+    result = helicone_cli(
         "feedback", str(uuid.uuid4()), "--rating", "good", **gateway_env(helicone_gateway)
     )
     assert result.returncode == 1
     assert "Helicone API error 404" in result.stderr
 
 
-def test_demo_runs_every_adapter_offline_without_a_key() -> None:
-    result = helicone("demo")
+def test_demo_runs_every_adapter_offline_without_a_key(helicone_cli: HeliconeCLI) -> None:
+    result = helicone_cli("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "running offline against a local Helicone gateway" in out
@@ -135,8 +135,10 @@ def test_demo_runs_every_adapter_offline_without_a_key() -> None:
     assert "Helicone-User-Id: demo-user" in out
 
 
-def test_demo_with_a_key_says_it_uses_that_gateway(helicone_gateway: LocalGateway) -> None:
-    result = helicone("demo", **gateway_env(helicone_gateway))
+def test_demo_with_a_key_says_it_uses_that_gateway(
+    helicone_cli: HeliconeCLI, helicone_gateway: LocalGateway
+) -> None:
+    result = helicone_cli("demo", **gateway_env(helicone_gateway))
     assert result.returncode == 0, result.stderr
     assert (
         f"HELICONE_API_KEY is set: running against the real gateway at {helicone_gateway.url}"

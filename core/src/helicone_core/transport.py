@@ -378,6 +378,16 @@ def request_timeout(config: HeliconeConfig) -> httpx.Timeout:
     return httpx.Timeout(config.timeout, connect=min(5.0, config.timeout))
 
 
+def _common(config: HeliconeConfig, headers: dict[str, str], base_url: str = "") -> dict[str, Any]:
+    # trust_env=False: proxies from the environment are resolved once, per pool (see above).
+    return {
+        "base_url": base_url,
+        "headers": headers,
+        "timeout": request_timeout(config),
+        "trust_env": False,
+    }
+
+
 def http_client(config: HeliconeConfig) -> httpx.Client:
     """A new ``httpx.Client`` for one model object, sending through the shared pool.
 
@@ -386,11 +396,9 @@ def http_client(config: HeliconeConfig) -> httpx.Client:
     """
     hooks_ = _Hooks(headers := build_headers(config))
     return httpx.Client(
-        headers=headers,
-        timeout=request_timeout(config),
+        **_common(config, headers),
         transport=_SharedTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.on_request], "response": [hooks_.on_response]},
-        trust_env=False,
     )
 
 
@@ -398,11 +406,9 @@ def async_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
     """The async twin of :func:`http_client`; usable from any event loop, one after another."""
     hooks_ = _Hooks(headers := build_headers(config))
     return httpx.AsyncClient(
-        headers=headers,
-        timeout=request_timeout(config),
+        **_common(config, headers),
         transport=_SharedAsyncTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.aon_request], "response": [hooks_.aon_response]},
-        trust_env=False,
     )
 
 
@@ -412,21 +418,17 @@ def rest_http_client(config: HeliconeConfig) -> httpx.Client:
     It carries only ``rest_api_headers(config)``: scopes and response info concern model calls,
     not REST calls.
     """
+    settings = ConnectionSettings.from_config(config, config.rest_base)
     return httpx.Client(
-        base_url=config.rest_base,
-        headers=rest_api_headers(config),
-        timeout=request_timeout(config),
-        transport=_SharedTransport(ConnectionSettings.from_config(config, config.rest_base)),
-        trust_env=False,
+        **_common(config, rest_api_headers(config), config.rest_base),
+        transport=_SharedTransport(settings),
     )
 
 
 def async_rest_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
     """The async twin of :func:`rest_http_client`."""
+    settings = ConnectionSettings.from_config(config, config.rest_base)
     return httpx.AsyncClient(
-        base_url=config.rest_base,
-        headers=rest_api_headers(config),
-        timeout=request_timeout(config),
-        transport=_SharedAsyncTransport(ConnectionSettings.from_config(config, config.rest_base)),
-        trust_env=False,
+        **_common(config, rest_api_headers(config), config.rest_base),
+        transport=_SharedAsyncTransport(settings),
     )
