@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import ssl
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from helicone_core.testing import DEFAULT_API_KEY, LocalGateway
-
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
 
 KEY = "sk-helicone-test-key-123"
 PROVIDER_KEY = "sk-proj-provider-key-456"
@@ -21,15 +17,17 @@ BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
 @pytest.fixture(scope="module")
-def gw() -> Iterator[LocalGateway]:
-    with LocalGateway(api_key=KEY) as gateway:
-        yield gateway
+def gateway_options() -> dict[str, str]:
+    return {"api_key": KEY}
 
 
 def post(
-    gw: LocalGateway, headers: dict[str, str], path: str = "/v1/chat/completions"
+    gw: LocalGateway,
+    tls: ssl.SSLContext,
+    headers: dict[str, str],
+    path: str = "/v1/chat/completions",
 ) -> httpx.Response:
-    return httpx.post(f"{gw.rest_url}{path}", json=BODY, headers=headers, timeout=10, verify=TLS)
+    return httpx.post(f"{gw.rest_url}{path}", json=BODY, headers=headers, timeout=10, verify=tls)
 
 
 @pytest.mark.parametrize(
@@ -42,8 +40,10 @@ def post(
     ],
     ids=["gateway", "lowercase-scheme", "proxy", "proxy-lowercase-names"],
 )
-def test_accepted_credentials(gw: LocalGateway, headers: dict[str, str]) -> None:
-    assert post(gw, headers).status_code == 200
+def test_accepted_credentials(
+    gw: LocalGateway, headers: dict[str, str], tls: ssl.SSLContext
+) -> None:
+    assert post(gw, tls, headers).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -73,8 +73,10 @@ def test_accepted_credentials(gw: LocalGateway, headers: dict[str, str]) -> None
         "proxy-helicone-auth-not-bearer",
     ],
 )
-def test_rejected_credentials(gw: LocalGateway, headers: dict[str, str], mentions: str) -> None:
-    response = post(gw, headers)
+def test_rejected_credentials(
+    gw: LocalGateway, headers: dict[str, str], mentions: str, tls: ssl.SSLContext
+) -> None:
+    response = post(gw, tls, headers)
     assert response.status_code == 401
     error = response.json()["error"]
     assert error["code"] == "invalid_api_key"
@@ -85,14 +87,16 @@ def test_rejected_credentials(gw: LocalGateway, headers: dict[str, str], mention
     assert "helicone-id" in response.headers
 
 
-def test_rest_api_takes_the_key_in_authorization_only(gw: LocalGateway) -> None:
+def test_rest_api_takes_the_key_in_authorization_only(
+    gw: LocalGateway, tls: ssl.SSLContext
+) -> None:
     proxy_style = {"Helicone-Auth": f"Bearer {KEY}", "Authorization": f"Bearer {PROVIDER_KEY}"}
     response = httpx.post(
         f"{gw.rest_url}/v1/request/{uuid.uuid4()}/feedback",
         json={"rating": True},
         headers=proxy_style,
         timeout=10,
-        verify=TLS,
+        verify=tls,
     )
     assert response.status_code == 401
     assert response.json()["data"] is None
@@ -100,30 +104,34 @@ def test_rest_api_takes_the_key_in_authorization_only(gw: LocalGateway) -> None:
     assert KEY not in response.text
 
 
-def test_valid_request_id_becomes_helicone_id(gw: LocalGateway) -> None:
+def test_valid_request_id_becomes_helicone_id(gw: LocalGateway, tls: ssl.SSLContext) -> None:
     for wanted in (str(uuid.uuid4()), str(uuid.uuid1()), str(uuid.uuid5(uuid.NAMESPACE_DNS, "x"))):
-        response = post(gw, {"Authorization": f"Bearer {KEY}", "Helicone-Request-Id": wanted})
+        response = post(gw, tls, {"Authorization": f"Bearer {KEY}", "Helicone-Request-Id": wanted})
         assert response.headers["helicone-id"] == wanted
 
 
-def test_uppercase_request_id_is_lowercased(gw: LocalGateway) -> None:
+def test_uppercase_request_id_is_lowercased(gw: LocalGateway, tls: ssl.SSLContext) -> None:
     wanted = str(uuid.uuid4())
-    response = post(gw, {"Authorization": f"Bearer {KEY}", "Helicone-Request-Id": wanted.upper()})
+    response = post(
+        gw, tls, {"Authorization": f"Bearer {KEY}", "Helicone-Request-Id": wanted.upper()}
+    )
     assert response.headers["helicone-id"] == wanted
 
 
 @pytest.mark.parametrize(
     "bad", ["not-a-uuid", "12345", str(uuid.UUID(int=0)), str(uuid.uuid4())[:-1], ""]
 )
-def test_invalid_request_id_is_replaced(gw: LocalGateway, bad: str) -> None:
-    response = post(gw, {"Authorization": f"Bearer {KEY}", "Helicone-Request-Id": bad})
+def test_invalid_request_id_is_replaced(gw: LocalGateway, bad: str, tls: ssl.SSLContext) -> None:
+    response = post(gw, tls, {"Authorization": f"Bearer {KEY}", "Helicone-Request-Id": bad})
     issued = response.headers["helicone-id"]
     assert issued != bad
     assert uuid.UUID(issued).version == 4
 
 
-def test_fresh_ids_differ(gw: LocalGateway) -> None:
-    ids = {post(gw, {"Authorization": f"Bearer {KEY}"}).headers["helicone-id"] for _ in range(5)}
+def test_fresh_ids_differ(gw: LocalGateway, tls: ssl.SSLContext) -> None:
+    ids = {
+        post(gw, tls, {"Authorization": f"Bearer {KEY}"}).headers["helicone-id"] for _ in range(5)
+    }
     assert len(ids) == 5
 
 
@@ -140,7 +148,12 @@ def test_fresh_ids_differ(gw: LocalGateway) -> None:
     ],
 )
 def test_every_response_carries_helicone_id(
-    gw: LocalGateway, method: str, path: str, headers: dict[str, str], status: int
+    gw: LocalGateway,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    status: int,
+    tls: ssl.SSLContext,
 ) -> None:
     wanted = str(uuid.uuid4())
     response = httpx.request(
@@ -149,7 +162,7 @@ def test_every_response_carries_helicone_id(
         json=BODY,
         headers={**headers, "Helicone-Request-Id": wanted},
         timeout=10,
-        verify=TLS,
+        verify=tls,
     )
     assert response.status_code == status
     assert response.headers["helicone-id"] == wanted

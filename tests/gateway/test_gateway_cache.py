@@ -4,43 +4,25 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from helicone_core.testing import LocalGateway
 
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+if TYPE_CHECKING:
+    from conftest import FakeClock, MakeClient
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture(scope="module")
-def server(clock: FakeClock) -> Iterator[LocalGateway]:
-    with LocalGateway(clock=clock) as gateway:
-        yield gateway
+def gateway_options(clock: FakeClock) -> dict[str, FakeClock]:
+    return {"clock": clock}
 
 
 @pytest.fixture
-def client(server: LocalGateway) -> Iterator[httpx.Client]:
-    server.reset()
-    headers = {"Authorization": f"Bearer {server.api_key}", "Helicone-Cache-Enabled": "true"}
-    with httpx.Client(base_url=server.url, headers=headers, timeout=10, verify=TLS) as http:
-        yield http
+def client(make_client: MakeClient) -> httpx.Client:
+    return make_client({"Helicone-Cache-Enabled": "true"})
 
 
 def ask(
@@ -69,7 +51,7 @@ def test_miss_then_hit_replays_the_same_completion(client: httpx.Client) -> None
     assert second.headers["helicone-id"] != first.headers["helicone-id"]
 
 
-def test_cache_disabled_has_no_cache_header(server: LocalGateway) -> None:
+def test_cache_disabled_has_no_cache_header(server: LocalGateway, tls: ssl.SSLContext) -> None:
     server.reset()
     headers = {"Authorization": f"Bearer {server.api_key}"}
     for value in (None, "false"):
@@ -79,7 +61,7 @@ def test_cache_disabled_has_no_cache_header(server: LocalGateway) -> None:
             json={"model": "m", "messages": [{"role": "user", "content": "x"}]},
             headers={**headers, **extra},
             timeout=10,
-            verify=TLS,
+            verify=tls,
         )
         assert "helicone-cache" not in response.headers
 

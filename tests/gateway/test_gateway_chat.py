@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from helicone_core.testing import MODELS, LocalGateway
-
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalGateway]:
-    with LocalGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def gw(server: LocalGateway) -> LocalGateway:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(gw: LocalGateway) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {gw.api_key}"}
-    with httpx.Client(base_url=gw.url, headers=headers, timeout=10, verify=TLS) as http:
-        yield http
 
 
 def chat(client: httpx.Client, text: str = "hi", **extra: Any) -> httpx.Response:
@@ -229,15 +206,17 @@ def test_models_list(client: httpx.Client) -> None:
     assert client.get("/models/gpt-4o").json()["id"] == "gpt-4o"
 
 
-def test_models_needs_auth(gw: LocalGateway) -> None:
-    assert httpx.get(f"{gw.url}/models", timeout=10, verify=TLS).status_code == 401
+def test_models_needs_auth(gw: LocalGateway, tls: ssl.SSLContext) -> None:
+    assert httpx.get(f"{gw.url}/models", timeout=10, verify=tls).status_code == 401
 
 
 @pytest.mark.parametrize(
     ("method", "path"), [("GET", "/nope"), ("POST", "/v1/embeddings"), ("GET", "/")]
 )
-def test_unknown_paths_are_404(gw: LocalGateway, method: str, path: str) -> None:
-    response = httpx.request(method, f"{gw.rest_url}{path}", timeout=10, verify=TLS)
+def test_unknown_paths_are_404(
+    gw: LocalGateway, method: str, path: str, tls: ssl.SSLContext
+) -> None:
+    response = httpx.request(method, f"{gw.rest_url}{path}", timeout=10, verify=tls)
     assert response.status_code == 404
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
 

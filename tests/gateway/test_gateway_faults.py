@@ -6,36 +6,20 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from helicone_core.testing import Fault, LocalGateway
 
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalGateway]:
-    with LocalGateway() as gateway:
-        yield gateway
+if TYPE_CHECKING:
+    from conftest import MakeClient
 
 
 @pytest.fixture
-def gw(server: LocalGateway) -> LocalGateway:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(gw: LocalGateway) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.url, headers={"Authorization": f"Bearer {gw.api_key}"}, timeout=5, verify=TLS
-    ) as http:
-        yield http
+def client(make_client: MakeClient) -> httpx.Client:
+    return make_client(timeout=5)
 
 
 def ask(
@@ -138,16 +122,16 @@ def test_slow_model_answers_after_waiting(client: httpx.Client) -> None:
     assert time.monotonic() - start < 5
 
 
-def test_slow_model_trips_a_client_timeout(gw: LocalGateway) -> None:
+def test_slow_model_trips_a_client_timeout(gw: LocalGateway, tls: ssl.SSLContext) -> None:
     body = {"model": "fault-slow-2", "messages": [{"role": "user", "content": "x"}]}
     headers = {"Authorization": f"Bearer {gw.api_key}"}
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(
-            f"{gw.url}/chat/completions", json=body, headers=headers, timeout=0.3, verify=TLS
+            f"{gw.url}/chat/completions", json=body, headers=headers, timeout=0.3, verify=tls
         )
 
 
-def test_close_interrupts_a_slow_fault() -> None:
+def test_close_interrupts_a_slow_fault(tls: ssl.SSLContext) -> None:
     gateway = LocalGateway().start()
     outcome: list[object] = []
 
@@ -161,7 +145,7 @@ def test_close_interrupts_a_slow_fault() -> None:
                     json=body,
                     headers=headers,
                     timeout=20,
-                    verify=TLS,
+                    verify=tls,
                 ).status_code
             )
         except httpx.TransportError as error:
@@ -297,11 +281,11 @@ def test_scripted_fault_goes_before_a_once_model(client: httpx.Client, gw: Local
 
 
 def test_faults_wait_for_requests_that_reach_the_upstream(
-    client: httpx.Client, gw: LocalGateway
+    client: httpx.Client, gw: LocalGateway, tls: ssl.SSLContext
 ) -> None:
     gw.fail_next(500)
     assert (
-        httpx.post(f"{gw.url}/chat/completions", json={}, timeout=5, verify=TLS).status_code == 401
+        httpx.post(f"{gw.url}/chat/completions", json={}, timeout=5, verify=tls).status_code == 401
     )
     assert client.post("/chat/completions", json={"model": "m"}).status_code == 400
     cached = {"Helicone-Cache-Enabled": "true"}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -11,39 +10,13 @@ import pytest
 from helicone_core.ratelimit import RateLimitPolicy
 from helicone_core.testing import LocalGateway, cents_cost
 
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
+if TYPE_CHECKING:
+    from conftest import FakeClock
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture(scope="module")
-def server(clock: FakeClock) -> Iterator[LocalGateway]:
-    with LocalGateway(clock=clock) as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def client(server: LocalGateway) -> Iterator[httpx.Client]:
-    server.reset()
-    with httpx.Client(
-        base_url=server.url,
-        headers={"Authorization": f"Bearer {server.api_key}"},
-        timeout=10,
-        verify=TLS,
-    ) as http:
-        yield http
+def gateway_options(clock: FakeClock) -> dict[str, FakeClock]:
+    return {"clock": clock}
 
 
 def ask(client: httpx.Client, policy: str, text: str = "hi", **headers: str) -> httpx.Response:

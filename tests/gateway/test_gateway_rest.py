@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import ssl
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from helicone_core.testing import LocalGateway
 
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalGateway]:
-    with LocalGateway() as gateway:
-        yield gateway
+if TYPE_CHECKING:
+    from conftest import MakeClient
 
 
 @pytest.fixture
-def gw(server: LocalGateway) -> LocalGateway:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def rest(gw: LocalGateway) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.rest_url,
-        headers={"Authorization": f"Bearer {gw.api_key}"},
-        timeout=10,
-        verify=TLS,
-    ) as http:
-        yield http
+def rest(gw: LocalGateway, make_client: MakeClient) -> httpx.Client:
+    return make_client(base_url=gw.rest_url)
 
 
 SESSION = "5f0c6c43-2a5f-4b8e-9a57-2d0e5f8a1c11"
@@ -147,9 +128,11 @@ def test_unknown_ids_are_404(rest: httpx.Client, method: str, path: str, body: A
     assert response.json()["data"] is None
 
 
-def test_ids_of_unauthenticated_requests_are_unknown(rest: httpx.Client, gw: LocalGateway) -> None:
+def test_ids_of_unauthenticated_requests_are_unknown(
+    rest: httpx.Client, gw: LocalGateway, tls: ssl.SSLContext
+) -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
-    refused = httpx.post(f"{gw.url}/chat/completions", json=body, timeout=10, verify=TLS)
+    refused = httpx.post(f"{gw.url}/chat/completions", json=body, timeout=10, verify=tls)
     assert refused.status_code == 401
     assert (
         rest.post(
@@ -170,13 +153,15 @@ def test_wrong_method_is_405(rest: httpx.Client, request_id: str, method: str, s
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer sk-helicone-wrong"}])
-def test_rest_auth(gw: LocalGateway, request_id: str, headers: dict[str, str]) -> None:
+def test_rest_auth(
+    gw: LocalGateway, request_id: str, headers: dict[str, str], tls: ssl.SSLContext
+) -> None:
     response = httpx.post(
         f"{gw.rest_url}/v1/request/{request_id}/feedback",
         json={"rating": True},
         headers=headers,
         timeout=10,
-        verify=TLS,
+        verify=tls,
     )
     assert response.status_code == 401
     assert response.json()["data"] is None

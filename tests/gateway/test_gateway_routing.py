@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from helicone_core.testing import LocalGateway
-
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalGateway]:
-    with LocalGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def gw(server: LocalGateway) -> LocalGateway:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(gw: LocalGateway) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.url, headers={"Authorization": f"Bearer {gw.api_key}"}, timeout=10, verify=TLS
-    ) as http:
-        yield http
 
 
 def ask(

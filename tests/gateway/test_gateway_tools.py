@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import ssl
 import uuid
-from collections.abc import Iterator
 from enum import Enum
 from typing import Any, Literal, Optional, Union
 
@@ -16,24 +14,6 @@ from pydantic import BaseModel, Field
 
 from helicone_core.testing import LocalGateway
 from helicone_core.testing.schema import numbers_in, synthesize, words_in
-
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalGateway]:
-    with LocalGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def client(server: LocalGateway) -> Iterator[httpx.Client]:
-    server.reset()
-    headers = {"Authorization": f"Bearer {server.api_key}"}
-    with httpx.Client(base_url=server.url, headers=headers, timeout=10, verify=TLS) as http:
-        yield http
-
 
 # -- pydantic models whose JSON schemas use $defs, $ref, anyOf, enums, nesting and bounds ---------
 

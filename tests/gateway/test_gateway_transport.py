@@ -19,21 +19,6 @@ import pytest
 
 from helicone_core.testing import LocalGateway, RecordedRequest, pipeline
 
-# One TLS context for every client: httpx would otherwise build one per client (~25 ms).
-TLS = ssl.create_default_context()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalGateway]:
-    with LocalGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def gw(server: LocalGateway) -> LocalGateway:
-    server.reset()
-    return server
-
 
 def auth(gw: LocalGateway) -> dict[str, str]:
     return {"Authorization": f"Bearer {gw.api_key}"}
@@ -57,8 +42,8 @@ def gateway_threads(gateway: LocalGateway) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(prefix)]
 
 
-def test_keep_alive_reuses_one_connection(gw: LocalGateway) -> None:
-    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+def test_keep_alive_reuses_one_connection(gw: LocalGateway, tls: ssl.SSLContext) -> None:
+    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
         for i in range(10):
             response = client.post("/chat/completions", json=body(f"n{i}"))
             assert response.json()["choices"][0]["message"]["content"] == f"Echo: n{i}"
@@ -67,9 +52,9 @@ def test_keep_alive_reuses_one_connection(gw: LocalGateway) -> None:
     assert [r.connection for r in gw.requests] == [1] * 10
 
 
-def test_separate_clients_are_separate_connections(gw: LocalGateway) -> None:
+def test_separate_clients_are_separate_connections(gw: LocalGateway, tls: ssl.SSLContext) -> None:
     for _ in range(2):
-        with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+        with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
             client.post("/chat/completions", json=body("x"))
     assert gw.connections_accepted == 2
     assert [r.connection for r in gw.requests] == [1, 2]
@@ -127,13 +112,13 @@ def test_http_1_0_gets_an_answer_and_a_close(gw: LocalGateway) -> None:
     assert b"Connection: close" in response
 
 
-def test_chunked_request_body_is_read(gw: LocalGateway) -> None:
+def test_chunked_request_body_is_read(gw: LocalGateway, tls: ssl.SSLContext) -> None:
     def parts() -> Iterator[bytes]:
         encoded = json.dumps(body("chunked upload")).encode()
         yield encoded[:10]
         yield encoded[10:]
 
-    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
         response = client.post("/chat/completions", content=parts())
     assert response.json()["choices"][0]["message"]["content"] == "Echo: chunked upload"
     assert gw.requests[-1].headers["transfer-encoding"] == "chunked"
@@ -154,8 +139,8 @@ def test_malformed_http_is_400_and_closed(gw: LocalGateway, request_bytes: bytes
     assert b"Helicone-Id: " in response
 
 
-def test_requests_are_recorded(gw: LocalGateway) -> None:
-    with httpx.Client(base_url=gw.rest_url, timeout=10, verify=TLS) as client:
+def test_requests_are_recorded(gw: LocalGateway, tls: ssl.SSLContext) -> None:
+    with httpx.Client(base_url=gw.rest_url, timeout=10, verify=tls) as client:
         client.post(
             "/v1/chat/completions?x=1",
             json=body("record me"),
@@ -176,15 +161,15 @@ def test_requests_are_recorded(gw: LocalGateway) -> None:
     assert (second.json, second.body, second.status) == (None, b"not json", 400)
 
 
-def test_requests_is_a_copy(gw: LocalGateway) -> None:
-    httpx.get(f"{gw.url}/models", headers=auth(gw), timeout=10, verify=TLS)
+def test_requests_is_a_copy(gw: LocalGateway, tls: ssl.SSLContext) -> None:
+    httpx.get(f"{gw.url}/models", headers=auth(gw), timeout=10, verify=tls)
     snapshot = gw.requests
     snapshot.clear()
     assert len(gw.requests) == 1
 
 
-def test_reset_clears_records_and_counters(gw: LocalGateway) -> None:
-    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+def test_reset_clears_records_and_counters(gw: LocalGateway, tls: ssl.SSLContext) -> None:
+    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
         client.post("/chat/completions", json=body("x"))
         gw.fail_next(500)
         gw.unavailable_models.add("gpt-4o")
@@ -196,12 +181,12 @@ def test_reset_clears_records_and_counters(gw: LocalGateway) -> None:
         assert client.post("/chat/completions", json=body("y")).status_code == 200
 
 
-def test_close_stops_threads_and_connections() -> None:
+def test_close_stops_threads_and_connections(tls: ssl.SSLContext) -> None:
     gateway = LocalGateway().start()
     assert len(gateway_threads(gateway)) == 1  # the accept loop
     idle = socket.create_connection(("127.0.0.1", gateway.port), timeout=10)
     with httpx.Client(
-        base_url=gateway.url, headers=auth(gateway), timeout=10, verify=TLS
+        base_url=gateway.url, headers=auth(gateway), timeout=10, verify=tls
     ) as client:
         client.post("/chat/completions", json=body("x"))
         deadline = time.monotonic() + 5
@@ -220,13 +205,13 @@ def test_close_stops_threads_and_connections() -> None:
         gateway.start()
 
 
-def test_serve_forever_returns_when_closed_from_another_thread() -> None:
+def test_serve_forever_returns_when_closed_from_another_thread(tls: ssl.SSLContext) -> None:
     gateway = LocalGateway()
     runner = threading.Thread(target=gateway.serve_forever)
     runner.start()
     assert (
         httpx.get(
-            f"{gateway.url}/models", headers=auth(gateway), timeout=10, verify=TLS
+            f"{gateway.url}/models", headers=auth(gateway), timeout=10, verify=tls
         ).status_code
         == 200
     )
@@ -236,7 +221,7 @@ def test_serve_forever_returns_when_closed_from_another_thread() -> None:
     assert gateway_threads(gateway) == []
 
 
-def test_serve_forever_handles_ctrl_c() -> None:
+def test_serve_forever_handles_ctrl_c(tls: ssl.SSLContext) -> None:
     script = (
         "from helicone_core.testing import LocalGateway\n"
         "gw = LocalGateway()\n"
@@ -255,7 +240,7 @@ def test_serve_forever_handles_ctrl_c() -> None:
                 f"http://127.0.0.1:{port}/v1/models",
                 headers={"Authorization": "Bearer sk-helicone-local"},
                 timeout=10,
-                verify=TLS,
+                verify=tls,
             ).status_code
             == 200
         )
@@ -279,7 +264,7 @@ def test_context_manager_and_addresses() -> None:
     assert gateway_threads(gateway) == []
 
 
-def test_fixed_port() -> None:
+def test_fixed_port(tls: ssl.SSLContext) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -287,24 +272,26 @@ def test_fixed_port() -> None:
         assert gateway.port == port
         assert (
             httpx.get(
-                f"{gateway.url}/models", headers=auth(gateway), timeout=10, verify=TLS
+                f"{gateway.url}/models", headers=auth(gateway), timeout=10, verify=tls
             ).status_code
             == 200
         )
 
 
-def test_sequential_throughput_is_reasonable(gw: LocalGateway) -> None:
+def test_sequential_throughput_is_reasonable(gw: LocalGateway, tls: ssl.SSLContext) -> None:
     # A generous bound: the brief asks for ~1000 requests/s; this only catches a pathological
     # slowdown such as Nagle's algorithm delaying every response by 40 ms.
     start = time.perf_counter()
-    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
         for i in range(300):
             client.post("/chat/completions", json=body(str(i)))
     assert time.perf_counter() - start < 6
 
 
-def test_head_gets_no_body_and_keeps_the_connection_usable(gw: LocalGateway) -> None:
-    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+def test_head_gets_no_body_and_keeps_the_connection_usable(
+    gw: LocalGateway, tls: ssl.SSLContext
+) -> None:
+    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
         head = client.head("/models")
         assert head.status_code == 405
         assert head.content == b""
@@ -322,13 +309,13 @@ def test_closing_a_gateway_that_never_started() -> None:
 
 
 def test_a_handler_bug_is_a_500_and_the_connection_survives(
-    gw: LocalGateway, monkeypatch: pytest.MonkeyPatch
+    gw: LocalGateway, monkeypatch: pytest.MonkeyPatch, tls: ssl.SSLContext
 ) -> None:
     def broken(body: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pipeline, "validate_chat_body", broken)
-    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=TLS) as client:
+    with httpx.Client(base_url=gw.url, headers=auth(gw), timeout=10, verify=tls) as client:
         response = client.post("/chat/completions", json=body("x"))
         assert response.status_code == 500
         assert "boom" in response.json()["error"]["message"]
