@@ -18,11 +18,14 @@ shared transport's request hook adds the scope's with :func:`scope_overrides`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from .config import HeliconeConfig, Mode
 from .errors import InvalidOptionError
 from .options import render_options
 from .validate import check_header_name, check_header_value
+
+V = TypeVar("V")
 
 __all__ = [
     "auth_headers",
@@ -34,12 +37,12 @@ __all__ = [
 ]
 
 
-def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+def merge_headers(*layers: Mapping[str, V]) -> dict[str, V]:
     """Merge header mappings; later layers win and names are compared case-insensitively.
 
     The result keeps the spelling of the layer whose value won.
     """
-    merged: dict[str, tuple[str, str]] = {}
+    merged: dict[str, tuple[str, V]] = {}
     for layer in layers:
         for name, value in layer.items():
             merged[name.lower()] = (name, value)

@@ -77,9 +77,12 @@ class HeliconeInfo:
 
 
 class InfoCapture:
-    """The ``HeliconeInfo`` of every response received inside a :func:`capture_info` block.
+    """The ``HeliconeInfo`` of every response received while it is active.
 
     Retries are separate responses: ``infos`` holds one per attempt, ``last`` the final one.
+    :func:`capture_info` makes one and activates it for a block; adapters that wrap a generator
+    activate theirs around each step with :meth:`active`, so it never leaks into the caller's
+    context between items.
     """
 
     __slots__ = ("infos",)
@@ -92,6 +95,15 @@ class InfoCapture:
         """The most recent response's info, or ``None`` if no response arrived."""
         return self.infos[-1] if self.infos else None
 
+    @contextlib.contextmanager
+    def active(self) -> Iterator[InfoCapture]:
+        """Record the responses received inside the block (this thread or task only)."""
+        token = _captures.set((*_captures.get(), self))
+        try:
+            yield self
+        finally:
+            _captures.reset(token)
+
     def __repr__(self) -> str:
         return f"InfoCapture(infos={self.infos!r})"
 
@@ -99,8 +111,7 @@ class InfoCapture:
 _captures: ContextVar[tuple[InfoCapture, ...]] = ContextVar("helicone_captures", default=())
 
 
-@contextlib.contextmanager
-def capture_info() -> Iterator[InfoCapture]:
+def capture_info() -> contextlib.AbstractContextManager[InfoCapture]:
     """Collect the Helicone info of the requests made inside the block, by this thread or task.
 
     The shared transport records each response's info as soon as its headers arrive, so it is
@@ -111,12 +122,7 @@ def capture_info() -> Iterator[InfoCapture]:
             client.chat.completions.create(...)
         print(captured.last.request_id)
     """
-    capture = InfoCapture()
-    token = _captures.set((*_captures.get(), capture))
-    try:
-        yield capture
-    finally:
-        _captures.reset(token)
+    return InfoCapture().active()
 
 
 def record(info: HeliconeInfo) -> None:

@@ -245,6 +245,20 @@ class _SharedAsyncTransport(httpx.AsyncBaseTransport):
 # to the pool. A stream closed before [DONE] is dropped as usual: it may still be generating.
 
 
+def _check_complete(response: httpx.Response, tail: bytes) -> None:
+    """Raise if a chat-completions stream ended without ``data: [DONE]``.
+
+    The openai SDK treats the end of the body as the end of the answer, so a stream cut short by
+    the server or a proxy would otherwise reach the caller as a complete, shorter reply. Only
+    OpenAI-style completion streams promise ``[DONE]``; other event streams are left alone.
+    """
+    if _DONE_MARKER not in tail and response.request.url.path.endswith("completions"):
+        raise httpx.RemoteProtocolError(
+            "the stream ended before 'data: [DONE]': the reply is incomplete",
+            request=response.request,
+        )
+
+
 def _is_event_stream(response: httpx.Response) -> bool:
     content_type: str = response.headers.get("content-type", "")
     return content_type.startswith("text/event-stream")
@@ -289,6 +303,7 @@ class _DrainingStream(httpx.SyncByteStream):
             self._tail = (self._tail + chunk)[-32:]
             yield chunk
         self._finished = True
+        _check_complete(self._response, self._tail)
 
     def close(self) -> None:
         if not self._finished and self._chunks is not None and _DONE_MARKER in self._tail:
@@ -318,6 +333,7 @@ class _AsyncDrainingStream(httpx.AsyncByteStream):
             self._tail = (self._tail + chunk)[-32:]
             yield chunk
         self._finished = True
+        _check_complete(self._response, self._tail)
 
     async def aclose(self) -> None:
         if not self._finished and self._chunks is not None and _DONE_MARKER in self._tail:
@@ -336,26 +352,42 @@ class _AsyncDrainingStream(httpx.AsyncByteStream):
 # --- per-object clients ---------------------------------------------------------------------------
 
 
+def _one_spelling_each(request: httpx.Request) -> None:
+    """Keep only the last of several spellings of one header name.
+
+    SDKs merge per-call headers over their defaults with plain dicts, so ``x-a`` and ``X-A``
+    both survive and httpx would send the two values joined. The later one is the per-call
+    value, which wins.
+    """
+    raw = request.headers.raw
+    if len({name.lower() for name, _ in raw}) == len(raw):
+        return
+    last: dict[bytes, tuple[bytes, bytes]] = {}
+    for name, value in raw:
+        last.pop(name.lower(), None)  # re-insert so the winner keeps its position at the end
+        last[name.lower()] = (name, value)
+    request.headers = httpx.Headers(list(last.values()))
+
+
 class _Hooks:
     """A client's request and response hooks, bound to its configured headers."""
 
-    __slots__ = ("_configured",)
+    __slots__ = ("_lowered", "configured", "scoped")
 
-    def __init__(self, configured: dict[str, str]) -> None:
-        self._configured = {name.lower(): value for name, value in configured.items()}
+    def __init__(self, configured: dict[str, str], scoped: bool) -> None:
+        self.configured = configured
+        self.scoped = scoped
+        self._lowered = {name.lower(): value for name, value in configured.items()}
 
     def on_request(self, request: httpx.Request) -> None:
-        active = current_scope()
+        active = current_scope() if self.scoped else None
         if active is not None:
-            for name, value in scope_overrides(request.headers, self._configured, active.headers):
+            for name, value in scope_overrides(request.headers, self._lowered, active.headers):
                 request.headers[name] = value
+        _one_spelling_each(request)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s headers=%s",
-                request.method,
-                request.url,
-                redact_headers(request.headers.items()),
-            )
+            shown = redact_headers(request.headers.items())
+            logger.debug("%s %s headers=%s", request.method, request.url, shown)
 
     def on_response(self, response: httpx.Response) -> None:
         info = HeliconeInfo.from_headers(response.headers, response.status_code)
@@ -388,25 +420,32 @@ def _common(config: HeliconeConfig, headers: dict[str, str], base_url: str = "")
     }
 
 
-def http_client(config: HeliconeConfig) -> httpx.Client:
+def http_client(
+    config: HeliconeConfig, *, headers: dict[str, str] | None = None, scoped: bool = True
+) -> httpx.Client:
     """A new ``httpx.Client`` for one model object, sending through the shared pool.
 
-    It carries ``build_headers(config)``, the config's timeout and the hooks described in the
-    module docstring. Closing it leaves the shared pool open.
+    It carries ``headers`` (default ``build_headers(config)``; pass them when you have already
+    built them), the config's timeout and the hooks described in the module docstring. With
+    ``scoped=False`` the request hook leaves scopes alone: for SDK clients that layer the scope
+    between their default and per-call headers themselves (``helicone_openai`` does), which is
+    exact where the hook must guess. Closing the client leaves the shared pool open.
     """
-    hooks_ = _Hooks(headers := build_headers(config))
+    hooks_ = _Hooks(headers if headers is not None else build_headers(config), scoped)
     return httpx.Client(
-        **_common(config, headers),
+        **_common(config, hooks_.configured),
         transport=_SharedTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.on_request], "response": [hooks_.on_response]},
     )
 
 
-def async_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
+def async_http_client(
+    config: HeliconeConfig, *, headers: dict[str, str] | None = None, scoped: bool = True
+) -> httpx.AsyncClient:
     """The async twin of :func:`http_client`; usable from any event loop, one after another."""
-    hooks_ = _Hooks(headers := build_headers(config))
+    hooks_ = _Hooks(headers if headers is not None else build_headers(config), scoped)
     return httpx.AsyncClient(
-        **_common(config, headers),
+        **_common(config, hooks_.configured),
         transport=_SharedAsyncTransport(ConnectionSettings.from_config(config)),
         event_hooks={"request": [hooks_.aon_request], "response": [hooks_.aon_response]},
     )

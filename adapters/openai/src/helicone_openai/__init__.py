@@ -16,9 +16,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .clients import make_async_openai_client, make_openai_client
+    from .clients import (
+        AsyncHeliconeOpenAI,
+        HeliconeOpenAI,
+        make_async_openai_client,
+        make_openai_client,
+    )
 
-__all__ = ["make_async_openai_client", "make_openai_client"]
+__all__ = [
+    "AsyncHeliconeOpenAI",
+    "HeliconeOpenAI",
+    "make_async_openai_client",
+    "make_openai_client",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from helicone_core.config import HeliconeConfig, config_from
-from helicone_core.headers import bearer_key
+from helicone_core.headers import bearer_key, build_headers, merge_headers
+from helicone_core.scope import current_scope
 from helicone_core.transport import async_http_client, http_client, request_timeout
 
 if TYPE_CHECKING:
@@ -15,21 +16,53 @@ if TYPE_CHECKING:
 
     from helicone_core.config import ConfigArguments
 
-__all__ = ["make_async_openai_client", "make_openai_client"]
+__all__ = [
+    "AsyncHeliconeOpenAI",
+    "HeliconeOpenAI",
+    "make_async_openai_client",
+    "make_openai_client",
+]
 
 
-def _sdk_arguments(config: HeliconeConfig) -> dict[str, Any]:
+class HeliconeOpenAI(openai.OpenAI):
+    """``openai.OpenAI`` whose default headers include the active ``helicone_core.scope``.
+
+    The SDK builds each request's headers from ``default_headers`` (its own, then the config's
+    Helicone headers) and then the call's ``extra_headers``. Adding the scope here puts it
+    exactly between the two: above the config, below per-call headers.
+    """
+
+    @property
+    def default_headers(self) -> dict[str, Any]:
+        headers = super().default_headers
+        active = current_scope()
+        return headers if active is None else merge_headers(headers, active.headers)
+
+
+class AsyncHeliconeOpenAI(openai.AsyncOpenAI):
+    """The async twin of :class:`HeliconeOpenAI`."""
+
+    @property
+    def default_headers(self) -> dict[str, Any]:
+        headers = super().default_headers
+        active = current_scope()
+        return headers if active is None else merge_headers(headers, active.headers)
+
+
+def sdk_arguments(config: HeliconeConfig, headers: dict[str, str]) -> dict[str, Any]:
+    """The keyword arguments an ``openai.OpenAI`` for ``config`` is built with (but the client)."""
     return {
         "api_key": bearer_key(config),
         "base_url": config.api_base,
         "timeout": request_timeout(config),
         "max_retries": config.max_retries,
+        "default_headers": headers,
     }
 
 
 def make_openai_client(
     config: HeliconeConfig | None = None, **arguments: Unpack[ConfigArguments]
-) -> openai.OpenAI:
+) -> HeliconeOpenAI:
     """An ``openai.OpenAI`` that sends every request through Helicone.
 
     Takes a ``HeliconeConfig``, its keyword arguments (``api_key``, ``user_id``, ``properties``,
@@ -43,15 +76,23 @@ def make_openai_client(
     Read Helicone's answer for a call with ``helicone_core.capture_info()``.
     """
     config = config_from(config, **arguments)
-    return openai.OpenAI(**_sdk_arguments(config), http_client=http_client(config))
+    headers = build_headers(config)
+    return HeliconeOpenAI(
+        **sdk_arguments(config, headers),
+        http_client=http_client(config, headers=headers, scoped=False),
+    )
 
 
 def make_async_openai_client(
     config: HeliconeConfig | None = None, **arguments: Unpack[ConfigArguments]
-) -> openai.AsyncOpenAI:
+) -> AsyncHeliconeOpenAI:
     """The ``openai.AsyncOpenAI`` twin of :func:`make_openai_client`.
 
     One client works across event loops (several ``asyncio.run()`` calls).
     """
     config = config_from(config, **arguments)
-    return openai.AsyncOpenAI(**_sdk_arguments(config), http_client=async_http_client(config))
+    headers = build_headers(config)
+    return AsyncHeliconeOpenAI(
+        **sdk_arguments(config, headers),
+        http_client=async_http_client(config, headers=headers, scoped=False),
+    )
