@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["HeliconeInfo", "InfoCapture", "capture_info"]
+__all__ = ["HeliconeInfo", "InfoCapture", "acapture_stream", "capture_info", "capture_stream"]
+
+T = TypeVar("T")
 
 
 def _int(value: str | None) -> int | None:
@@ -123,6 +125,39 @@ def capture_info() -> contextlib.AbstractContextManager[InfoCapture]:
         print(captured.last.request_id)
     """
     return InfoCapture().active()
+
+
+def capture_stream(
+    items: Iterator[T], attach: Callable[[T, HeliconeInfo | None], T]
+) -> Iterator[T]:
+    """``items`` with ``attach(item, info)`` applied, ``info`` being the stream's Helicone info.
+
+    A streamed call sends its request when the first item is asked for, so the capture is
+    active around each step only: it sees the response, and never leaks into the caller's
+    context between items (a generator holding a context manager open across ``yield`` would).
+    """
+    capture = InfoCapture()
+    while True:
+        with capture.active():
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+        yield attach(item, capture.last)
+
+
+async def acapture_stream(
+    items: AsyncIterator[T], attach: Callable[[T, HeliconeInfo | None], T]
+) -> AsyncIterator[T]:
+    """The async twin of :func:`capture_stream`."""
+    capture = InfoCapture()
+    while True:
+        with capture.active():
+            try:
+                item = await items.__anext__()
+            except StopAsyncIteration:
+                return
+        yield attach(item, capture.last)
 
 
 def record(info: HeliconeInfo) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
@@ -15,7 +15,7 @@ from llama_index.llms.openai_like import OpenAILike
 from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, config_from
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields
 from helicone_core.headers import build_headers
-from helicone_core.info import HeliconeInfo, InfoCapture
+from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
 from helicone_core.secrets import SENSITIVE_HEADERS
 from helicone_core.transport import async_http_client, http_client
 from helicone_openai.clients import AsyncHeliconeOpenAI, HeliconeOpenAI, sdk_arguments
@@ -78,41 +78,22 @@ def _with_stream_info(name: str) -> Any:
     method = _unretried(name)
 
     @functools.wraps(method)
-    def call(self: Helicone, *args: Any, **kwargs: Any) -> Generator[Any, None, None]:
-        capture = InfoCapture()
-        chunks = method(self, *args, **kwargs)
-        # The request is sent on the first next(); the capture is active only inside each step
-        # so it never leaks into the caller's context between chunks.
-        while True:
-            with capture.active():
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    return
-            yield _attach(chunk, capture.last)
+    def call(self: Helicone, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        return capture_stream(iter(method(self, *args, **kwargs)), _attach)
 
     return call
 
 
 def _with_astream_info(name: str) -> Any:
-    method: Callable[..., Awaitable[AsyncGenerator[Any, None]]] = _unretried(name)
+    method: Callable[..., Awaitable[AsyncIterator[Any]]] = _unretried(name)
 
     @functools.wraps(method)
-    async def call(self: Helicone, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
+    async def call(self: Helicone, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         capture = InfoCapture()
-        with capture.active():
+        with capture.active():  # LlamaIndex sends the request before returning the stream
             chunks = await method(self, *args, **kwargs)
-
-        async def gen() -> AsyncGenerator[Any, None]:
-            while True:
-                with capture.active():
-                    try:
-                        chunk = await chunks.__anext__()
-                    except StopAsyncIteration:
-                        return
-                yield _attach(chunk, capture.last)
-
-        return gen()
+        first = capture.last
+        return acapture_stream(chunks, lambda chunk, info: _attach(chunk, info or first))
 
     return call
 
