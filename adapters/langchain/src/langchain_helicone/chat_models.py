@@ -10,7 +10,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 
 from helicone_core.config import HeliconeConfig, config_from
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields
@@ -71,6 +71,8 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
     """A ready configuration; the other arguments apply on top. Set to the resolved one."""
     stream_usage: bool | None = True
     """Report token usage on streamed calls (langchain-openai turns it off for gateways)."""
+
+    _bound_headers: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -164,6 +166,30 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         return super().with_structured_output(
             schema, method=method, include_raw=include_raw, strict=strict, **kwargs
         )
+
+    def bind(self, **kwargs: Any) -> Any:
+        """Bind call arguments; ``extra_headers`` are carried by a copy of the model itself.
+
+        LangChain drops a binding's arguments when a method of the bound model builds a new
+        chain (``model.bind(extra_headers=...).with_structured_output(...)`` would lose the
+        headers). Carried by the model, bound headers survive every such path; per-call
+        ``extra_headers`` merge over them. They are never serialized.
+        """
+        headers = kwargs.pop("extra_headers", None)
+        model: HeliconeChat = self
+        if headers:
+            model = self.model_copy()
+            model._bound_headers = {**self._bound_headers, **headers}
+        return super(HeliconeChat, model).bind(**kwargs)
+
+    def _get_request_payload(
+        self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        headers = {**self._bound_headers, **(kwargs.pop("extra_headers", None) or {})}
+        if headers:
+            kwargs["extra_headers"] = headers
+        payload: dict[str, Any] = super()._get_request_payload(input_, stop=stop, **kwargs)
+        return payload
 
     # -- Helicone's answer in response_metadata --------------------------------------------------
 
