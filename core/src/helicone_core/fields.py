@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_serializer
 
-from .config import Mode
+from .config import HeliconeConfig, Mode
 from .options import OPTIONS
 from .ratelimit import RateLimitPolicy
+from .secrets import Secret
 
-__all__ = ["HELICONE_FIELD_NAMES", "HeliconeFields"]
+__all__ = ["HELICONE_FIELD_NAMES", "HeliconeFields", "explicit_fields"]
 
 _DOCS = {option.name: option.doc for option in OPTIONS}
 
@@ -91,3 +92,19 @@ class HeliconeFields(BaseModel):
 
 
 HELICONE_FIELD_NAMES: tuple[str, ...] = tuple(HeliconeFields.model_fields)
+
+
+def explicit_fields(config: HeliconeConfig) -> dict[str, Any]:
+    """The field values a ``HeliconeConfig``'s explicit arguments amount to.
+
+    An adapter given ``config=HeliconeConfig(user_id=...)`` sets these on itself, so its
+    serialized form keeps them. Keys are left out: they are never serialized.
+    """
+    found: dict[str, Any] = {}
+    for name in HELICONE_FIELD_NAMES:
+        source = config.sources.get(name)
+        value = getattr(config, name)
+        if source is None or source.kind != "argument" or isinstance(value, Secret):
+            continue
+        found[name] = list(value) if isinstance(value, tuple) else value
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import timedelta
 from typing import Any, Literal
 
 from langchain_core.language_models import LangSmithParams
@@ -10,10 +11,10 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from helicone_core.config import HeliconeConfig, config_from
-from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields
+from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
 from helicone_core.transport import async_http_client, http_client
@@ -26,13 +27,17 @@ METADATA_KEY = "helicone"
 
 
 def _first(values: dict[str, Any], *names: str) -> Any:
-    """The first of ``names`` given (removing them all), so aliases count once."""
+    """The first of ``names`` given (removing them all), so aliases count once.
+
+    A ``SecretStr`` is unwrapped: LangChain hands fields back as they are stored (for
+    ``configurable_fields``, ``model_copy`` and friends), and the core takes plain strings.
+    """
     found = None
     for name in names:
         value = values.pop(name, None)
         if found is None:
             found = value
-    return found
+    return found.get_secret_value() if isinstance(found, SecretStr) else found
 
 
 class HeliconeChat(BaseChatOpenAI, HeliconeFields):
@@ -59,6 +64,9 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         print(reply.content, reply.response_metadata["helicone"]["request_id"])
         ```
     """
+
+    # Validation errors must not quote the arguments: they hold the keys.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     model_name: str = Field(default="gpt-4o-mini", alias="model")
     openai_api_key: SecretStr | None = Field(default=None, alias="api_key", repr=False)
@@ -89,8 +97,8 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         options = {name: values[name] for name in HELICONE_FIELD_NAMES if name in values}
         fields = HeliconeFields(**options)
         timeout = _first(values, "timeout", "request_timeout")
-        if timeout is not None and not isinstance(timeout, (int, float)):
-            raise ValueError("timeout: pass the timeout in seconds, as a number")
+        if timeout is not None and not isinstance(timeout, (int, float, timedelta)):
+            raise ValueError("timeout: pass the timeout in seconds (a number or a timedelta)")
         headers_in = values.get("default_headers")
         config = config_from(
             values.pop("helicone_config", None),
@@ -107,6 +115,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         root = HeliconeOpenAI(**sdk_arguments(config, headers), http_client=sync_http)
         aroot = AsyncHeliconeOpenAI(**sdk_arguments(config, headers), http_client=async_http)
         values.update(
+            explicit_fields(config),  # so options given through helicone_config serialize
             helicone_config=config,
             openai_api_key=config.api_key.get_secret_value() if config.api_key else None,
             openai_api_base=config.api_base,

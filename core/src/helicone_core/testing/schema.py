@@ -33,7 +33,9 @@ __all__ = ["numbers_in", "synthesize", "words_in"]
 
 _MAX_DEPTH = 6
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w)")
-_WORD = re.compile(r'"([^"]+)"|\b([A-Z][\w-]*)')
+# A phrase in double or single quotes (not an apostrophe: no letter before the quote), or a
+# capitalised word.
+_WORD = re.compile(r""""([^"]+)"|(?<!\w)'([^']+)'(?!\w)|\b([A-Z][\w-]*)""")
 _FORMATS: Mapping[str, str] = {
     "date-time": "2024-01-01T00:00:00Z",
     "date": "2024-01-01",
@@ -59,15 +61,17 @@ def numbers_in(text: str) -> list[int | float]:
 
 
 def words_in(text: str) -> list[str]:
-    """Quoted phrases and capitalised words of ``text`` (not the first word, not "I"), in order."""
+    """Quoted phrases ("…" or '…') and capitalised words of ``text`` (not the first word, not
+    "I"), in order."""
     first = re.match(r"\s*\S+", text)
     start = first.end() if first else 0
     found = []
     for match in _WORD.finditer(text):
-        if match.group(1):
-            found.append(match.group(1))
-        elif match.start() >= start and match.group(2) != "I":
-            found.append(match.group(2))
+        quoted = match.group(1) or match.group(2)
+        if quoted:
+            found.append(quoted)
+        elif match.start() >= start and match.group(3) != "I":
+            found.append(match.group(3))
     return found
 
 

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, field_serializer
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, field_serializer
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS, DEFAULT_TEMPERATURE
 from llama_index.llms.openai import OpenAI
 from llama_index.llms.openai_like import OpenAILike
 
 from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, config_from
-from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields
+from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
 from helicone_core.secrets import SENSITIVE_HEADERS
@@ -150,6 +150,9 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
     is_chat_model: bool = Field(default=True, description="Use the chat completions endpoint.")
     is_function_calling_model: bool = Field(default=True, description="The model can call tools.")
 
+    # Validation errors must not quote the arguments: they hold the keys.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     _helicone_config: HeliconeConfig = PrivateAttr()
     _helicone_headers: dict[str, str] = PrivateAttr()
 
@@ -191,7 +194,7 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
             default_headers=dict(default_headers) if default_headers else None,
             http_client=http_client(helicone, headers=headers, scoped=False),
             async_http_client=async_http_client(helicone, headers=headers, scoped=False),
-            **fields.model_dump(exclude_none=True),
+            **explicit_fields(helicone),  # so options given through config= serialize
             **kwargs,
         )
         super().__init__(**arguments)
