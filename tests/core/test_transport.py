@@ -257,3 +257,51 @@ def test_response_info_parses_gateway_headers(gw: LocalGateway) -> None:
     first, second = captured.infos
     assert (first.cache_hit, second.cache_hit) == (False, True)
     assert json.loads(gw.requests[0].body)["model"] == "gpt-4o-mini"
+
+
+ABANDONED_STREAM_SCRIPT = """
+import gc, os, sys, threading
+import httpcore
+from helicone_core import HeliconeConfig
+from helicone_core.testing import LocalGateway
+from helicone_core.transport import http_client
+
+assign = httpcore.ConnectionPool._assign_requests_to_connections
+def collecting(self):
+    gc.collect()  # as if the collector fired at an allocation here, under the pool's lock
+    return assign(self)
+httpcore.ConnectionPool._assign_requests_to_connections = collecting
+
+with LocalGateway() as gw:
+    config = HeliconeConfig(api_key=gw.api_key, api_base=gw.url)
+    first, second = http_client(config), http_client(config)
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "count to 50"}]}
+    response = first.send(first.build_request("POST", gw.url + "/chat/completions", json=body),
+                          stream=True)
+    next(response.iter_lines())
+    cycle = [response]
+    cycle.append(cycle)  # abandoned in a reference cycle, like the openai SDK's Stream
+    del response, cycle
+    replies = []
+    ask = lambda: replies.append(second.post(gw.url + "/chat/completions", json={
+        "model": "m", "messages": [{"role": "user", "content": "hi"}]}).status_code)
+    worker = threading.Thread(target=ask, daemon=True)
+    worker.start()
+    worker.join(5)
+    print("DEADLOCK" if worker.is_alive() else replies[0], flush=True)
+    os._exit(0)
+"""
+
+
+def test_an_abandoned_stream_collected_inside_pool_code_does_not_hang_another_client() -> None:
+    """httpcore's pool lock is not re-entrant; the collector must never close a body under it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", ABANDONED_STREAM_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "200", done.stdout + done.stderr[-2000:]

@@ -31,6 +31,19 @@ class InvalidOptionError(HeliconeError, ValueError):
     def __reduce__(self) -> tuple[type[InvalidOptionError], tuple[str, str, str]]:
         return (type(self), (self.field, self.problem, self.fix))
 
+    def renamed(self, names: dict[str, str]) -> InvalidOptionError:
+        """This error under the caller's name for the field (``headers`` → ``default_headers``).
+
+        Adapters take some fields under their framework's names; their users should read
+        those names in errors. ``names`` maps the core's name to the adapter's; a field such as
+        ``headers['X-A']`` is renamed by its prefix. Returns ``self`` when nothing matches.
+        """
+        for core_name, adapter_name in names.items():
+            if self.field == core_name or self.field.startswith(core_name + "["):
+                field = adapter_name + self.field[len(core_name) :]
+                return type(self)(field, self.problem, self.fix)
+        return self
+
 
 class MissingAPIKeyError(InvalidOptionError):
     """No Helicone API key was given or found in the environment."""

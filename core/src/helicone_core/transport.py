@@ -212,9 +212,13 @@ class _SharedTransport(httpx.BaseTransport):
         self._settings = settings
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = _pools.sync_pool(self._settings).handle_request(request)
-        if _is_event_stream(response):
-            response.stream = _DrainingStream(response)
+        pool = _pools.sync_pool(self._settings)
+        _guard.enter()
+        try:
+            response = pool.handle_request(request)
+        finally:
+            _guard.leave()
+        response.stream = _GuardedStream(response, drain=_is_event_stream(response))
         return response
 
     def close(self) -> None:
@@ -289,34 +293,104 @@ class _BoundedReads:
             del self._stream.read
 
 
-class _DrainingStream(httpx.SyncByteStream):
-    def __init__(self, response: httpx.Response) -> None:
+class _PoolGuard(threading.local):
+    """Keeps the garbage collector from closing a response inside httpcore's pool code.
+
+    httpcore's sync pool lock is not re-entrant. An abandoned response (a stream the caller
+    broke out of: the openai SDK's ``Stream`` sits in a reference cycle) is finalized whenever
+    the collector runs, which can be inside pool code holding that lock; its close would take
+    the lock again and hang the thread forever. Every object with the same settings shares the
+    pool, so this can happen across model objects. Hence:
+
+    - every response body's httpcore iterators stay reachable from ``_open`` until this module
+      closes them, so the collector never finalizes them itself;
+    - a close that arrives while its thread is inside pool code (``depth``) is deferred until
+      the thread leaves it.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.deferred: list[_GuardedStream] = []
+
+    def enter(self) -> None:
+        self.depth += 1
+
+    def leave(self) -> None:
+        self.depth -= 1
+        while self.depth == 0 and self.deferred:
+            self.deferred.pop().close()
+
+
+_guard = _PoolGuard()
+#: Open response bodies: id of the guarded stream -> what must stay reachable until closed.
+_open: dict[int, tuple[httpx.SyncByteStream, Iterator[bytes] | None]] = {}
+
+
+class _GuardedStream(httpx.SyncByteStream):
+    """A response body read under :class:`_PoolGuard`, drained at close when it is a stream."""
+
+    def __init__(self, response: httpx.Response, drain: bool) -> None:
         self._inner = cast(httpx.SyncByteStream, response.stream)
         self._response = response
+        self._drain = drain
         self._chunks: Iterator[bytes] | None = None
         self._tail = b""
         self._finished = False
+        self._closed = False
+        _open[id(self)] = (self._inner, None)
 
     def __iter__(self) -> Iterator[bytes]:
-        self._chunks = iter(self._inner)
-        for chunk in self._chunks:
-            self._tail = (self._tail + chunk)[-32:]
+        self._chunks = chunks = iter(self._inner)
+        _open[id(self)] = (self._inner, chunks)
+        while True:
+            _guard.enter()
+            try:
+                chunk = next(chunks, None)
+            finally:
+                _guard.leave()
+            if chunk is None:
+                break
+            if self._drain:
+                self._tail = (self._tail + chunk)[-32:]
             yield chunk
         self._finished = True
-        _check_complete(self._response, self._tail)
+        if self._drain:
+            _check_complete(self._response, self._tail)
 
     def close(self) -> None:
-        if not self._finished and self._chunks is not None and _DONE_MARKER in self._tail:
-            received = 0
-            try:
-                with _BoundedReads(self._response):
-                    for chunk in self._chunks:
-                        received += len(chunk)
-                        if received > _DRAIN_MAX_BYTES:
-                            break
-            except (httpx.HTTPError, OSError):
-                pass  # the connection is dropped, as it would have been without draining
-        self._inner.close()
+        if self._closed:
+            return
+        if _guard.depth:
+            if self not in _guard.deferred:
+                _guard.deferred.append(self)  # see _PoolGuard
+            return
+        self._closed = True
+        _guard.enter()
+        try:
+            if self._drain and not self._finished and self._chunks is not None:
+                self._drain_after_done(self._chunks)
+            self._inner.close()
+        finally:
+            _open.pop(id(self), None)
+            _guard.leave()
+
+    def __del__(self) -> None:
+        # Abandoned without a close: close now, or once this thread is out of pool code.
+        if not self._closed:
+            self.close()
+
+    def _drain_after_done(self, chunks: Iterator[bytes]) -> None:
+        if _DONE_MARKER not in self._tail:
+            return  # closed mid-answer: the connection is dropped, as it may still be generating
+        received = 0
+        try:
+            with _BoundedReads(self._response):
+                for chunk in chunks:
+                    received += len(chunk)
+                    if received > _DRAIN_MAX_BYTES:
+                        break
+        except (httpx.HTTPError, OSError):
+            pass  # the connection is dropped, as it would have been without draining
 
 
 class _AsyncDrainingStream(httpx.AsyncByteStream):
