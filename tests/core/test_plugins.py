@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 import helicone_core
@@ -181,7 +182,8 @@ def test_hook_helicone_response(fake_plugins: Path, monkeypatch: pytest.MonkeyPa
     reset_plugin_manager()
     import fake_helicone_one  # type: ignore[import-not-found]
 
-    hooks.response(HeliconeInfo(request_id="abc", status_code=200), "POST", "http://x/v1")
+    request = httpx.Request("POST", "http://x/v1")
+    hooks.response(HeliconeInfo(request_id="abc", status_code=200), request)
     assert fake_helicone_one.seen == [("abc", "http://x/v1")]
 
 
@@ -194,7 +196,7 @@ def test_a_failing_response_observer_never_reaches_the_caller(
             raise RuntimeError("observer bug")
 
     get_plugin_manager().register(Broken())
-    hooks.response(HeliconeInfo(request_id="abc"), "POST", "http://x")
+    hooks.response(HeliconeInfo(request_id="abc"), httpx.Request("POST", "http://x"))
     assert "helicone_response hook failed" in caplog.text
 
 

@@ -59,7 +59,7 @@ class HeliconeInfo:
         cls, headers: Mapping[str, str], status_code: int | None = None
     ) -> HeliconeInfo:
         """Parse response headers (any mapping; names are matched case-insensitively)."""
-        get = {name.lower(): value for name, value in headers.items()}.get
+        get = _helicone_headers(headers).get
         cache = get("helicone-cache")
         return cls(
             request_id=get("helicone-id") or None,
@@ -76,6 +76,18 @@ class HeliconeInfo:
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set, for a framework's response metadata."""
         return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+def _helicone_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers ``from_headers`` reads, by lower-case name (only those: this is per request)."""
+    raw = getattr(headers, "raw", None)  # httpx.Headers: skip decoding every other header
+    if isinstance(raw, list):
+        return {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in raw
+            if name[:9].lower() == b"helicone-" or name.lower() == b"retry-after"
+        }
+    return {name.lower(): value for name, value in headers.items()}
 
 
 class InfoCapture:

@@ -125,13 +125,17 @@ class Hooks:
         """``(plugin name, headers)`` for every plugin that contributes headers."""
         return self._each("helicone_request_headers", config=config)
 
-    def response(self, info: HeliconeInfo, method: str, url: str) -> None:
-        """Tell observers about a response; their exceptions are logged, never raised."""
+    def response(self, info: HeliconeInfo, request: Any) -> None:
+        """Tell observers about a response to ``request`` (an ``httpx.Request``).
+
+        Their exceptions are logged, never raised. Per request, so it returns early when no
+        plugin observes responses.
+        """
         caller = self.pm.hook.helicone_response
         if not caller.get_hookimpls():
             return
         try:
-            caller(info=info, method=method, url=url)
+            caller(info=info, method=request.method, url=str(request.url))
         except Exception:
             logger.exception("a helicone_response hook failed; the request is unaffected")
 

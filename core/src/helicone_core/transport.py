@@ -466,8 +466,7 @@ class _Hooks:
     def on_response(self, response: httpx.Response) -> None:
         info = HeliconeInfo.from_headers(response.headers, response.status_code)
         record(info)
-        request = response.request
-        hooks.response(info, request.method, str(request.url))
+        hooks.response(info, response.request)
 
     async def aon_request(self, request: httpx.Request) -> None:
         self.on_request(request)
