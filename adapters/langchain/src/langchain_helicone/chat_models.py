@@ -14,6 +14,7 @@ from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from helicone_core.config import HeliconeConfig, config_from
+from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
@@ -100,16 +101,19 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         if timeout is not None and not isinstance(timeout, (int, float, timedelta)):
             raise ValueError("timeout: pass the timeout in seconds (a number or a timedelta)")
         headers_in = values.get("default_headers")
-        config = config_from(
-            values.pop("helicone_config", None),
-            api_key=_first(values, "api_key", "openai_api_key"),
-            api_base=_first(values, "api_base", "base_url", "openai_api_base"),
-            headers=dict(headers_in) if headers_in else None,
-            timeout=timeout,
-            max_retries=values.pop("max_retries", None),
-            **fields.helicone_arguments(),
-        )
-        headers = build_headers(config)
+        try:
+            config = config_from(
+                values.pop("helicone_config", None),
+                api_key=_first(values, "api_key", "openai_api_key"),
+                api_base=_first(values, "api_base", "base_url", "openai_api_base"),
+                headers=dict(headers_in) if headers_in else None,
+                timeout=timeout,
+                max_retries=values.pop("max_retries", None),
+                **fields.helicone_arguments(),
+            )
+            headers = build_headers(config)
+        except InvalidOptionError as exc:
+            raise exc.renamed({"headers": "default_headers"}) from None
         sync_http = http_client(config, headers=headers, scoped=False)
         async_http = async_http_client(config, headers=headers, scoped=False)
         root = HeliconeOpenAI(**sdk_arguments(config, headers), http_client=sync_http)

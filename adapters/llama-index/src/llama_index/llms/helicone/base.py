@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -12,7 +13,8 @@ from llama_index.core.constants import DEFAULT_NUM_OUTPUTS, DEFAULT_TEMPERATURE
 from llama_index.llms.openai import OpenAI
 from llama_index.llms.openai_like import OpenAILike
 
-from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, config_from
+from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, Mode, config_from
+from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
@@ -33,6 +35,11 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_TIMEOUT = 60.0
 
 R = TypeVar("R", ChatResponse, CompletionResponse)
+
+logger = logging.getLogger(__name__)
+
+#: The core's names for the fields this class takes under LlamaIndex's names.
+_FIELD_NAMES = {"headers": "default_headers"}
 
 
 def _attach(response: R, info: HeliconeInfo | None) -> R:
@@ -172,16 +179,30 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
         options = {name: kwargs.pop(name) for name in HELICONE_FIELD_NAMES if name in kwargs}
         fields = HeliconeFields(**options)  # pydantic's type checks, before the core's
         timeout = kwargs.pop("timeout", None)
-        helicone = config_from(
-            config,
-            api_key=api_key,
-            api_base=api_base,
-            headers=dict(default_headers) if default_headers else None,
-            max_retries=max_retries if max_retries is not None or config else DEFAULT_MAX_RETRIES,
-            timeout=timeout if timeout is not None or config else DEFAULT_TIMEOUT,
-            **fields.helicone_arguments(),
-        )
-        headers = build_headers(helicone)  # checks everything, and needs the keys
+        try:
+            helicone = config_from(
+                config,
+                # The public package serialized a missing key as "": not given, as None is.
+                api_key=api_key or None,
+                api_base=api_base or None,
+                headers=dict(default_headers) if default_headers else None,
+                max_retries=max_retries
+                if max_retries is not None or config
+                else DEFAULT_MAX_RETRIES,
+                timeout=timeout if timeout is not None or config else DEFAULT_TIMEOUT,
+                **fields.helicone_arguments(),
+            )
+        except InvalidOptionError as exc:
+            raise exc.renamed(_FIELD_NAMES) from None
+        if helicone.mode is Mode.GATEWAY and kwargs.get("is_chat_model") is False:
+            # The AI Gateway serves chat completions only; False (the public package's
+            # default, stored in objects it serialized) would send every call to a 404.
+            logger.warning("is_chat_model=False ignored: the AI Gateway serves chat completions")
+            kwargs["is_chat_model"] = True
+        try:
+            headers = build_headers(helicone)  # checks everything, and needs the keys
+        except InvalidOptionError as exc:
+            raise exc.renamed(_FIELD_NAMES) from None
         arguments: dict[str, Any] = dict(
             model=model,
             temperature=temperature,
@@ -204,6 +225,19 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
     @classmethod
     def class_name(cls) -> str:
         return "Helicone_LLM"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickle never carries a key. The private attributes (clients, built headers) are
+        # rebuilt by __init__ when LlamaIndex unpickles, and the key is read from the
+        # environment then, as HeliconeConfig's own pickling promises.
+        private = self.__pydantic_private__
+        object.__setattr__(self, "__pydantic_private__", {})
+        try:
+            state: dict[str, Any] = super().__getstate__()
+        finally:
+            object.__setattr__(self, "__pydantic_private__", private)
+        state["__dict__"] = {**state["__dict__"], "api_key": None, "config": self._helicone_config}
+        return state
 
     @property
     def helicone_config(self) -> HeliconeConfig:
