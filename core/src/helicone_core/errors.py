@@ -7,7 +7,17 @@ already catches.
 
 from __future__ import annotations
 
-__all__ = ["HeliconeError", "InvalidOptionError", "MissingAPIKeyError"]
+from collections.abc import Mapping
+
+__all__ = ["HeliconeError", "InvalidOptionError", "MissingAPIKeyError", "explain_refusal"]
+
+_AUTH_HINTS = {
+    "gateway": "mode 'gateway': Authorization carries the Helicone key "
+    "(api_key or HELICONE_API_KEY)",
+    "proxy": "mode 'proxy': Helicone-Auth carries the Helicone key (api_key or "
+    "HELICONE_API_KEY) and Authorization the provider's key (provider_api_key or "
+    "HELICONE_PROVIDER_API_KEY)",
+}
 
 
 class HeliconeError(Exception):
@@ -47,3 +57,25 @@ class InvalidOptionError(HeliconeError, ValueError):
 
 class MissingAPIKeyError(InvalidOptionError):
     """No Helicone API key was given or found in the environment."""
+
+
+def explain_refusal(
+    message: str,
+    status_code: int,
+    request_headers: Mapping[str, str],
+    response_headers: Mapping[str, str],
+) -> str:
+    """``message`` of a refused request, with what Helicone users need to act on it.
+
+    Adds the ``Helicone-Id`` (to find the request in Helicone) and, for a 401, which keys the
+    mode in use sends where. Never includes a key. ``request_headers`` and
+    ``response_headers`` must look names up case-insensitively (as ``httpx.Headers`` do).
+    """
+    notes = []
+    if status_code == 401:
+        mode = "proxy" if request_headers.get("helicone-auth") else "gateway"
+        notes.append(f"Helicone did not accept the credentials; {_AUTH_HINTS[mode]}")
+    helicone_id = response_headers.get("helicone-id")
+    if helicone_id:
+        notes.append(f"Helicone-Id: {helicone_id}")
+    return f"{message} [{'; '.join(notes)}]" if notes else message

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from helicone_core.config import HeliconeConfig, config_from
+from helicone_core.errors import explain_refusal
 from helicone_core.headers import bearer_key, build_headers, merge_headers
+from helicone_core.info import HeliconeInfo
 from helicone_core.scope import current_scope
 from helicone_core.transport import async_http_client, http_client, request_timeout
 
@@ -24,19 +26,43 @@ __all__ = [
 ]
 
 
+def _with_scope(headers: dict[str, Any]) -> dict[str, Any]:
+    active = current_scope()
+    return headers if active is None else merge_headers(headers, active.headers)
+
+
+def _explained(message: str, response: Any) -> str:
+    return explain_refusal(
+        message, response.status_code, response.request.headers, response.headers
+    )
+
+
+def _with_info(error: Any, response: Any) -> Any:
+    error.helicone_info = HeliconeInfo.from_headers(response.headers, response.status_code)
+    return error
+
+
 class HeliconeOpenAI(openai.OpenAI):
-    """``openai.OpenAI`` whose default headers include the active ``helicone_core.scope``.
+    """``openai.OpenAI`` with the active ``helicone_core.scope`` and Helicone-aware errors.
 
     The SDK builds each request's headers from ``default_headers`` (its own, then the config's
     Helicone headers) and then the call's ``extra_headers``. Adding the scope here puts it
     exactly between the two: above the config, below per-call headers.
+
+    Its errors are the SDK's own types; their message adds the ``Helicone-Id`` and, for a 401,
+    where the mode in use sends which key, and ``error.helicone_info`` holds the
+    ``HeliconeInfo`` of the refusing response.
     """
 
     @property
     def default_headers(self) -> dict[str, Any]:
-        headers = super().default_headers
-        active = current_scope()
-        return headers if active is None else merge_headers(headers, active.headers)
+        return _with_scope(super().default_headers)
+
+    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> Any:
+        error = super()._make_status_error(
+            _explained(err_msg, response), body=body, response=response
+        )
+        return _with_info(error, response)
 
 
 class AsyncHeliconeOpenAI(openai.AsyncOpenAI):
@@ -44,9 +70,13 @@ class AsyncHeliconeOpenAI(openai.AsyncOpenAI):
 
     @property
     def default_headers(self) -> dict[str, Any]:
-        headers = super().default_headers
-        active = current_scope()
-        return headers if active is None else merge_headers(headers, active.headers)
+        return _with_scope(super().default_headers)
+
+    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> Any:
+        error = super()._make_status_error(
+            _explained(err_msg, response), body=body, response=response
+        )
+        return _with_info(error, response)
 
 
 def sdk_arguments(config: HeliconeConfig, headers: dict[str, str]) -> dict[str, Any]:
