@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
+import openai
 from langchain_core.language_models import LangSmithParams
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -208,7 +210,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         capture = InfoCapture()
-        with capture.active():
+        with capture.active(), _keeping_helicone_info():
             result = super()._generate(messages, *args, **kwargs)
         return _attach_result(result, capture.last)
 
@@ -216,18 +218,32 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> ChatResult:
         capture = InfoCapture()
-        with capture.active():
+        with capture.active(), _keeping_helicone_info():
             result = await super()._agenerate(messages, *args, **kwargs)
         return _attach_result(result, capture.last)
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        return capture_stream(iter(super()._stream(*args, **kwargs)), _FirstChunk().attach)
+        chunks = capture_stream(iter(super()._stream(*args, **kwargs)), _FirstChunk().attach)
+        with _keeping_helicone_info():
+            yield from chunks
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        async for chunk in acapture_stream(
-            aiter(super()._astream(*args, **kwargs)), _FirstChunk().attach
-        ):
-            yield chunk
+        chunks = acapture_stream(aiter(super()._astream(*args, **kwargs)), _FirstChunk().attach)
+        with _keeping_helicone_info():
+            async for chunk in chunks:
+                yield chunk
+
+
+@contextlib.contextmanager
+def _keeping_helicone_info() -> Iterator[None]:
+    """Keep ``error.helicone_info`` when langchain-openai re-raises an SDK error as its own."""
+    try:
+        yield
+    except openai.APIError as error:
+        info = getattr(error.__cause__, "helicone_info", None)
+        if info is not None and not hasattr(error, "helicone_info"):
+            error.helicone_info = info  # type: ignore[attr-defined]
+        raise
 
 
 class _FirstChunk:
