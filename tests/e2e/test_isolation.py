@@ -37,6 +37,7 @@ def expected_for(caller_index: int, call_index: int) -> Caller:
 
 
 def run_one(objects: dict[str, Any], adapter: str, form: str, caller: Caller) -> str | None:
+    """One sync-form call in the caller's own scope; the Helicone id it got back."""
     with (
         scope(
             request_id=caller.request_id,
@@ -46,11 +47,7 @@ def run_one(objects: dict[str, Any], adapter: str, form: str, caller: Caller) ->
         ),
         capture_info() as captured,
     ):
-        reply = (
-            asyncio.run(ask(adapter, objects[adapter], form, caller.tag))
-            if form.startswith("a")
-            else _sync(adapter, objects[adapter], form, caller.tag)
-        )
+        reply = _sync(adapter, objects[adapter], form, caller.tag)
     assert reply == f"Echo: {caller.tag}", reply
     return captured.last.request_id if captured.last else None
 
