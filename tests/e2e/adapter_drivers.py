@@ -75,3 +75,20 @@ async def _ask_langchain(model_obj: Any, form: str, prompt: str, model: str) -> 
     if form == "stream":
         return "".join(str(c.content) for c in model_obj.stream(prompt, model=model))
     return "".join([str(c.content) async for c in model_obj.astream(prompt, model=model)])
+
+
+def build_direct(adapter: str, **options: Any) -> Any:
+    """The adapter's model object from keyword arguments given to the adapter itself."""
+    if adapter == "openai":
+        from helicone_openai import make_openai_client
+
+        return make_openai_client(**options)
+    if "headers" in options:
+        options["default_headers"] = options.pop("headers")
+    if adapter == "llama-index":
+        from llama_index.llms.helicone import Helicone
+
+        return Helicone(**options)
+    from langchain_helicone import HeliconeChat
+
+    return HeliconeChat(**options)

@@ -36,6 +36,7 @@ __all__ = [
     "OptionArguments",
     "TokenLimitHandler",
     "check_combination",
+    "check_model",
     "check_options",
     "fallback_models",
     "render_options",
@@ -432,6 +433,19 @@ def fallback_models(*models: str, exclude_providers: Iterable[str] = ()) -> str:
             )
         entries.append(f"!{name}")
     return ",".join(entries)
+
+
+def check_model(field: str, value: object) -> str:
+    """A model string the AI Gateway accepts: a name, ``model/provider``, a deployment, or a
+    comma-separated fallback chain that may exclude providers with ``!provider``."""
+    text = check_text(field, value)
+    for entry in text.split(","):
+        if not entry.removeprefix("!"):
+            raise InvalidOptionError(
+                field, f"{describe(text)} has an empty entry", "Remove the extra ',' or '!'"
+            )
+        _check_model_entry(field, entry.removeprefix("!"))
+    return text
 
 
 def _check_model_entry(field: str, model: object) -> str:

@@ -20,6 +20,7 @@ from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
+from helicone_core.options import check_model
 from helicone_core.transport import async_http_client, http_client
 from helicone_openai.clients import AsyncHeliconeOpenAI, HeliconeOpenAI, sdk_arguments
 
@@ -97,6 +98,9 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         if not isinstance(values, dict):
             return values
         values = dict(values)
+        model = values.get("model", values.get("model_name"))
+        if model is not None:
+            check_model("model", model)
         options = {name: values[name] for name in HELICONE_FIELD_NAMES if name in values}
         fields = HeliconeFields(**options)
         timeout = _first(values, "timeout", "request_timeout")

@@ -18,6 +18,7 @@ from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
+from helicone_core.options import check_model
 from helicone_core.secrets import SENSITIVE_HEADERS
 from helicone_core.transport import async_http_client, http_client
 from helicone_openai.clients import AsyncHeliconeOpenAI, HeliconeOpenAI, sdk_arguments
@@ -176,6 +177,7 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
         config: HeliconeConfig | None = None,
         **kwargs: Any,
     ) -> None:
+        check_model("model", model)
         options = {name: kwargs.pop(name) for name in HELICONE_FIELD_NAMES if name in kwargs}
         fields = HeliconeFields(**options)  # pydantic's type checks, before the core's
         timeout = kwargs.pop("timeout", None)
