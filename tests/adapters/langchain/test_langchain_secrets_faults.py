@@ -348,8 +348,10 @@ async def test_truncated_stream_raises_instead_of_a_partial_answer(
     with pytest.raises((httpx.RemoteProtocolError, openai.APIConnectionError)) as raised:
         await consume(model, how, received)
 
-    error = raised.value
-    cause = error if isinstance(error, httpx.RemoteProtocolError) else error.__cause__
+    # Follow the causes: langchain-openai may wrap the SDK's wrapper of the transport error.
+    cause: BaseException | None = raised.value
+    while cause is not None and not isinstance(cause, httpx.RemoteProtocolError):
+        cause = cause.__cause__
     assert isinstance(cause, httpx.RemoteProtocolError)
     assert "[DONE]" in str(cause)
     assert not [c for c in received if c.response_metadata.get("finish_reason")]

@@ -70,7 +70,9 @@ class TestHeliconeChatUnit(ChatModelUnitTests):
 
     @pytest.mark.xfail(
         strict=True,
-        raises=ValueError,
+        # ValueError: load() refuses the class. Before langchain-core 1.5.4 it fails earlier,
+        # on a snapshot holding fields older versions serialize (AssertionError).
+        raises=(ValueError, AssertionError),
         reason="langchain-core's load() revives only the classes of its own built-in mapping, "
         "even with allowed_objects='all', so an out-of-tree class cannot pass; what does work "
         "is test_serialized_model_reloads_with_the_key_from_the_environment",

@@ -215,7 +215,7 @@ def test_works_without_openai_api_key_and_hands_the_key_to_the_sdk(
     helicone_gateway: LocalGateway,
 ) -> None:
     # The fixture removed OPENAI_API_KEY; with openai >= 2.34 the public package failed here.
-    assert tuple(int(p) for p in openai.__version__.split(".")[:2]) >= (2, 34)
+    # (LlamaIndex 0.13 caps openai below 2, so the oldest supported set runs an older SDK.)
     llm = Helicone()
 
     assert llm._get_client().api_key == helicone_gateway.api_key
