@@ -1,227 +1,246 @@
-"""Benchmarks: the suite next to hand-wired clients, measured in one run, printed as ratios.
+"""Benchmarks: each adapter next to its hand-wired counterpart and raw httpx, in one run.
 
-    python -m uv run python bench/run.py            # full run
-    python -m uv run python bench/run.py --quick    # CI: small N, proves it works
+    uv run python bench/run.py                        # full run (several minutes)
+    uv run python bench/run.py --quick --check        # CI: small N; exit 1 if a count is off
+    uv run python bench/run.py --json results.json --markdown results.md
 
-The local gateway runs in a separate process (``helicone gateway``), so its work does not share
-this interpreter. Runs are interleaved (A, B, A, B, …) so machine noise cancels in the ratios.
-Nothing here asserts a time; ``--check`` only fails when a connection count is wrong.
+The local gateway runs in a separate process (``helicone gateway``) on 127.0.0.1, so its work
+does not share this interpreter. Runs are interleaved (A, B, A, B, …) so machine noise cancels
+in the ratios. Import time and memory are measured in fresh interpreters (``isolated.py``).
+Nothing here asserts a time: the targets are reported (``report.py``), and ``--check`` only
+fails when one of the suite's connection counts is not exactly 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
+import importlib.metadata
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-import openai
+import isolated
+import report
+import scenarios
+from contenders import DEFAULT_API_KEY, PAIRS
+from gateway import gateway_process
 
-from helicone_core import HeliconeConfig, build_headers
-from helicone_core.testing.gateway import DEFAULT_API_KEY, STATS_PATH
-from helicone_core.transport import close_shared_pools
-from helicone_openai import make_openai_client
+from helicone_core.testing.gateway import DEFAULT_API_KEY as GATEWAY_KEY
 
-ROOT = Path(__file__).resolve().parents[1]
-MESSAGES = [{"role": "user", "content": "hello"}]
+SCENARIOS = ("latency", "streaming", "async", "connections", "imports", "memory")
+
+DISTRIBUTIONS = (
+    "helicone-core",
+    "helicone-openai",
+    "langchain-helicone",
+    "llama-index-llms-helicone",
+    "openai",
+    "langchain-core",
+    "langchain-openai",
+    "llama-index-core",
+    "llama-index-llms-openai",
+    "llama-index-llms-openai-like",
+    "httpx",
+    "httpcore",
+    "pydantic",
+)
 
 
-@contextmanager
-def gateway_process() -> Iterator[str]:
-    """``helicone gateway`` in its own process; yields its base URL."""
-    import socket
+@dataclass(frozen=True)
+class Sizes:
+    latency_calls: int
+    streams: int
+    async_calls: int
+    async_rounds: int
+    import_runs: int
+    memory_objects: int
+    memory_runs: int
+    connection_calls: int = 100
+    connection_objects: int = 10
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helicone_core.cli", "gateway", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
+
+FULL = Sizes(500, 100, 200, 20, 9, 1000, 3)
+#: CI: connection counts over 20 calls (still 10 objects) keep the run short.
+QUICK = Sizes(20, 5, 50, 3, 2, 100, 1, connection_calls=20)
+
+
+HERE = Path(__file__).resolve().parent
+#: Bytecode for this run and every process it starts (gitignored, like all of bench/results/).
+PYCACHE = HERE / "results" / "pycache"
+
+
+def bytecode_cache() -> None:
+    """Read and write bytecode in ``PYCACHE``, here and in every process started from here.
+
+    An environment may set ``PYTHONDONTWRITEBYTECODE`` over an install without bytecode; every
+    import then compiles from source, and cold import times measure the compiler. With a cache
+    of its own (``PYTHONPYCACHEPREFIX``), the bench measures imports as after an install that
+    compiled the bytecode (pip's default), and leaves no file in the source tree.
+    """
+    PYCACHE.mkdir(parents=True, exist_ok=True)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.pycache_prefix = str(PYCACHE)
+    sys.dont_write_bytecode = False
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"})
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the gateway did not start") from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    memory_gb = None
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+    }
 
 
-def connections(url: str) -> int:
-    """TCP connections the gateway accepted so far (each call here opens one more)."""
-    response = httpx.get(url.removesuffix("/v1") + STATS_PATH)
-    return int(response.json()["connections_accepted"])
+def checkout() -> dict[str, Any]:
+    """The commit measured, and whether the suite's sources differ from it."""
+
+    def git(*arguments: str) -> str:
+        done = subprocess.run(
+            ["git", *arguments], cwd=HERE.parent, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or None,
+        "suite_sources_modified": bool(git("status", "--porcelain", "core", "adapters")),
+    }
 
 
-# --- contenders ---------------------------------------------------------------------------------
+def versions() -> dict[str, str]:
+    found = {}
+    for name in DISTRIBUTIONS:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
 
 
-def config(url: str) -> HeliconeConfig:
-    return HeliconeConfig(api_key=DEFAULT_API_KEY, api_base=url, user_id="bench", max_retries=0)
+def run(sizes: Sizes, only: tuple[str, ...], log: Any) -> dict[str, Any]:
+    results: dict[str, Any] = {}
 
+    def step(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        start = time.perf_counter()
+        print(f"[bench] {name} …", file=log, flush=True)
+        result = measure()
+        print(f"[bench] {name}: {time.perf_counter() - start:.1f} s", file=log, flush=True)
+        return result
 
-def suite_client(url: str) -> openai.OpenAI:
-    return make_openai_client(config(url))
-
-
-def hand_wired_client(url: str) -> openai.OpenAI:
-    headers = build_headers(config(url))
-    headers.pop("Authorization")
-    return openai.OpenAI(
-        api_key=DEFAULT_API_KEY, base_url=url, default_headers=headers, max_retries=0
-    )
-
-
-def timed(call: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
-
-
-def interleaved(contenders: dict[str, Callable[[], Any]], n: int) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for call in contenders.values():
-        call()  # warm up: first connection, imports, caches
-    for _ in range(n):
-        for name, call in contenders.items():
-            samples[name].append(timed(call))
-    return samples
-
-
-def latency(url: str, n: int) -> dict[str, Any]:
-    suite, hand = suite_client(url), hand_wired_client(url)
-    raw = httpx.Client(headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"})
-    body = {"model": "gpt-4o-mini", "messages": MESSAGES}
-    samples = interleaved(
-        {
-            "helicone-openai": lambda: suite.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES
+    measures: dict[str, Callable[[str], dict[str, Any]]] = {
+        "latency": lambda url: scenarios.latency(url, sizes.latency_calls),
+        "streaming": lambda url: scenarios.streaming(url, sizes.streams),
+        "async": lambda url: scenarios.async_throughput(url, sizes.async_calls, sizes.async_rounds),
+        "connections": lambda url: scenarios.connection_counts(
+            url, sizes.connection_calls, sizes.connection_objects
+        ),
+    }
+    with gateway_process() as url:
+        for name, measure in measures.items():
+            if name in only:
+                results[name] = step(name, lambda: measure(url))  # noqa: B023 (called at once)
+    if {"imports", "memory"} & set(only):
+        # One fresh interpreter per sample does both: it times its import, then builds objects
+        # (which never connect: the gateway is gone by now).
+        fresh = step(
+            "imports and memory (fresh interpreters)",
+            lambda: isolated.fresh_interpreters(
+                sizes.import_runs,
+                sizes.memory_runs if "memory" in only else 0,
+                sizes.memory_objects,
+                url,
             ),
-            "openai.OpenAI": lambda: hand.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES
-            ),
-            "raw httpx": lambda: raw.post(f"{url}/chat/completions", json=body).raise_for_status(),
-        },
-        n,
-    )
-    return summarize(samples, baseline="openai.OpenAI")
-
-
-def streaming(url: str, n: int) -> dict[str, Any]:
-    suite, hand = suite_client(url), hand_wired_client(url)
-    prompt = [{"role": "user", "content": "count to 200"}]
-
-    def consume(client: openai.OpenAI) -> Callable[[], None]:
-        def run() -> None:
-            for _ in client.chat.completions.create(
-                model="gpt-4o-mini", messages=prompt, stream=True
-            ):
-                pass
-
-        return run
-
-    samples = interleaved({"helicone-openai": consume(suite), "openai.OpenAI": consume(hand)}, n)
-    return summarize(samples, baseline="openai.OpenAI")
-
-
-def connection_counts(url: str, calls: int = 100, objects: int = 10) -> dict[str, int]:
-    """TCP connections for ``calls`` calls spread over ``objects`` separately built clients."""
-    results = {}
-    for name, build in (("helicone-openai", suite_client), ("openai.OpenAI", hand_wired_client)):
-        for stream in (False, True):
-            close_shared_pools()
-            before = connections(url)
-            clients = [build(url) for _ in range(objects)]
-            for i in range(calls):
-                response = clients[i % objects].chat.completions.create(
-                    model="gpt-4o-mini", messages=MESSAGES, stream=stream
-                )
-                if stream:
-                    for _ in response:  # type: ignore[union-attr]
-                        pass
-            results[f"{name}{' stream' if stream else ''}"] = connections(url) - before - 1
-            for client in clients:
-                client.close()
+        )
+        results.update({name: fresh[name] for name in ("imports", "memory") if name in only})
     return results
 
 
-def import_time(module: str, runs: int) -> float:
-    """Median seconds to import ``module`` in a fresh interpreter."""
-    times = []
-    for _ in range(runs):
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"import time; t=time.perf_counter(); import {module}; "
-                "print(time.perf_counter()-t)",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        times.append(float(out.stdout))
-    return statistics.median(times)
-
-
-def summarize(samples: dict[str, list[float]], baseline: str) -> dict[str, Any]:
-    base = statistics.median(samples[baseline])
-    rows = {}
-    for name, values in samples.items():
-        ordered = sorted(values)
-        median = statistics.median(ordered)
-        rows[name] = {
-            "median_ms": round(median * 1000, 3),
-            "p90_ms": round(ordered[int(len(ordered) * 0.9) - 1] * 1000, 3),
-            "ratio": round(median / base, 3),
-        }
-    return rows
+def connection_problems(results: dict[str, Any]) -> list[str]:
+    """The suite's connection counts that are not exactly 1."""
+    counts = results.get("connections")
+    if counts is None:
+        return ["the connections scenario did not run"]
+    return [
+        f"{pair.suite.label} {mode}: {counts[pair.suite.label][mode]}"
+        for pair in PAIRS
+        for mode in ("plain", "stream")
+        if counts[pair.suite.label][mode] != 1
+    ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N, for CI")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--check", action="store_true", help="exit 1 if a connection count is off")
+    parser.add_argument("--markdown", type=Path, help="also write the table here, in Markdown")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a suite connection count is not 1"
+    )
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated scenarios to run (default: all of {', '.join(SCENARIOS)})",
+    )
     args = parser.parse_args()
-    n = 20 if args.quick else 500
-    with gateway_process() as url:
-        results: dict[str, Any] = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-            "python": platform.python_version(),
-            "openai": openai.__version__,
-            "latency": latency(url, n),
-            "streaming_200_chunks": streaming(url, max(5, n // 10)),
-            "connections_100_calls_10_objects": connection_counts(url),
-            "import_s": {
-                m: round(import_time(m, 3 if args.quick else 7), 4)
-                for m in ("helicone_core", "helicone_openai", "openai")
-            },
-        }
-    print(json.dumps(results, indent=2))
+    only = tuple(args.only.split(",")) if args.only else SCENARIOS
+    unknown = set(only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    sizes = QUICK if args.quick else FULL
+    if DEFAULT_API_KEY != GATEWAY_KEY:
+        parser.error("contenders.DEFAULT_API_KEY is not the local gateway's key")
+
+    started = time.perf_counter()
+    bytecode_cache()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results = run(sizes, only, log=sys.stderr)
+    rows = report.build_rows(results)
+    document = {
+        "date": date,
+        "mode": "quick" if args.quick else "full",
+        "sizes": asdict(sizes),
+        "bytecode_cache": str(PYCACHE.relative_to(HERE.parent)),
+        "runtime_s": round(time.perf_counter() - started, 1),
+        "machine": machine(),
+        "versions": versions(),
+        "checkout": checkout(),
+        "results": results,
+        "rows": rows,
+        "missed": [f"{row['measurement']} / {row['adapter']}" for row in report.missed(rows)],
+    }
+
+    print(
+        f"{document['mode']} run, {date}, {document['runtime_s']} s; "
+        f"{document['machine']['cpus']} CPUs, {document['machine']['python']}"
+    )
+    print(report.text_table(rows))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    counts = results["connections_100_calls_10_objects"]
-    if args.check and (counts["helicone-openai"] != 1 or counts["helicone-openai stream"] != 1):
-        print(f"connection counts are off: {counts}", file=sys.stderr)
+        args.json.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    if args.markdown:
+        args.markdown.write_text(report.markdown_table(rows) + "\n")
+
+    problems = connection_problems(results)
+    if args.check and problems:
+        print(f"connection counts are off: {'; '.join(problems)}", file=sys.stderr)
         return 1
     return 0
 
