@@ -97,13 +97,16 @@ def build_many(label: str, objects: int, url: str) -> dict[str, float]:
     }
 
 
-def fresh_interpreters(runs: int, memory_runs: int, objects: int, url: str) -> dict[str, Any]:
+def fresh_interpreters(
+    runs: int, memory_runs: int, objects: int, url: str, warmup: bool = True
+) -> dict[str, Any]:
     """Cold import time of the core and of every contender (``runs`` runs, median), and memory
     after building ``objects`` objects (the first ``memory_runs`` runs, median).
 
-    A first, discarded run of each writes the bytecode cache (see ``run.bytecode_cache``) and
-    warms the file system cache: "cold" is a fresh interpreter, as after an install that
-    compiled the bytecode, not a first import ever.
+    "Cold" is a fresh interpreter, as after an install that compiled the bytecode, not a first
+    import ever: the bytecode cache (see ``run.bytecode_cache``) is written by this process's
+    own imports before, and with ``warmup`` a first, discarded run of each also warms the file
+    system cache.
     """
     contenders: list[Contender] = [c for pair in PAIRS for c in (pair.suite, pair.counterpart)]
     jobs: list[tuple[str, str | None]] = [
@@ -114,9 +117,10 @@ def fresh_interpreters(runs: int, memory_runs: int, objects: int, url: str) -> d
     loaded: dict[str, list[str]] = {}
     memory: dict[str, list[dict[str, float]]] = {label: [] for _, label in jobs if label}
     # Run -1 is the discarded warm-up; memory does not depend on it, so it starts there.
-    for i in range(-1, runs):
+    first = -1 if warmup else 0
+    for i in range(first, runs):
         for statement, label in jobs if i % 2 else reversed(jobs):
-            measure_memory = label is not None and i + 1 < memory_runs
+            measure_memory = label is not None and i - first < memory_runs
             sample = _child(statement, label if measure_memory else None, objects, url)
             if i >= 0:
                 seconds[statement].append(sample["seconds"])
@@ -129,6 +133,7 @@ def fresh_interpreters(runs: int, memory_runs: int, objects: int, url: str) -> d
             "min_ms": round(min(values) * 1000, 1),
             "runs": len(values),
             "loaded": loaded[statement],
+            "samples_ms": [round(v * 1000, 2) for v in values],
         }
         for statement, values in seconds.items()
     }

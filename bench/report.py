@@ -1,6 +1,7 @@
 """The results as rows (one per measurement and adapter), the targets, and the table.
 
-Targets are reported, never asserted: a row says ``met`` or ``MISSED``.
+Targets are reported, never asserted: a row says ``met`` or ``MISSED`` (by the point estimate;
+the 95% interval next to it says whether a miss stands out of the noise).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from contenders import PAIRS, RAW
 from isolated import CORE_IMPORT, FRAMEWORKS
-from measure import ratio
+from measure import median_ci, ratio, ratio_ci
 
 #: ``import helicone_core`` budget, milliseconds.
 CORE_IMPORT_MS = 30.0
@@ -18,7 +19,17 @@ LATENCY_RATIO = 1.03
 IMPORT_RATIO = 1.05
 ASYNC_RATIO = 1.0
 
-COLUMNS = ("measurement", "adapter", "suite", "counterpart", "ratio", "raw httpx", "target", "")
+COLUMNS = (
+    "measurement",
+    "adapter",
+    "suite",
+    "counterpart",
+    "ratio",
+    "95% CI",
+    "raw httpx",
+    "target",
+    "",
+)
 
 
 def _row(
@@ -27,6 +38,7 @@ def _row(
     suite: float | None,
     counterpart: float | None,
     *,
+    ci: tuple[float, float] | None = None,
     raw: float | None = None,
     target: str = "",
     met: bool | None = None,
@@ -38,6 +50,7 @@ def _row(
         "suite": suite,
         "counterpart": counterpart,
         "ratio": ratio(suite, counterpart) if suite is not None and counterpart else None,
+        "ci": list(ci) if ci else None,
         "raw_httpx": raw,
         "suite_vs_raw": ratio(suite, raw) if suite is not None and raw else None,
         "target": target,
@@ -49,17 +62,32 @@ def _row(
 def _timing_rows(
     results: dict[str, Any],
     measurement: str,
-    pick: Callable[[dict[str, Any]], float],
+    pick: Callable[[dict[str, Any]], dict[str, Any]],
+    key: str,
     target: float | None = None,
 ) -> list[dict[str, Any]]:
+    """Rows of a per-call timing (lower is better): ``pick`` finds the summary, ``key`` the value.
+
+    The interval is the ratio's (medians only: the p90 rows have no target).
+    """
     rows = []
-    raw = pick(results[RAW.label]) if RAW.label in results else None
+    raw = pick(results[RAW.label])[key] if RAW.label in results else None
     for pair in PAIRS:
         suite, counterpart = pick(results[pair.suite.label]), pick(results[pair.counterpart.label])
-        met = None if target is None else suite <= counterpart * target
-        label = "" if target is None else f"≤ {target:.2f}x"
+        ci = None
+        if key == "median_ms":
+            ci = ratio_ci(suite["samples_ms"], counterpart["samples_ms"])
         rows.append(
-            _row(measurement, pair.name, suite, counterpart, raw=raw, target=label, met=met)
+            _row(
+                measurement,
+                pair.name,
+                suite[key],
+                counterpart[key],
+                ci=ci,
+                raw=raw,
+                target="" if target is None else f"≤ {target:.2f}x",
+                met=None if target is None else suite[key] <= counterpart[key] * target,
+            )
         )
     return rows
 
@@ -69,32 +97,42 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if "latency" in results:
         latency = results["latency"]
-        rows += _timing_rows(latency, "latency median (ms)", lambda r: r["median_ms"], 1.03)
-        rows += _timing_rows(latency, "latency p90 (ms)", lambda r: r["p90_ms"])
+        rows += _timing_rows(
+            latency, "latency median (ms)", lambda r: r, "median_ms", LATENCY_RATIO
+        )
+        rows += _timing_rows(latency, "latency p90 (ms)", lambda r: r, "p90_ms")
     if "streaming" in results:
         streaming = results["streaming"]
         rows += _timing_rows(
-            streaming, "stream: first chunk (ms)", lambda r: r["first_chunk"]["median_ms"], 1.03
+            streaming,
+            "stream: first chunk (ms)",
+            lambda r: r["first_chunk"],
+            "median_ms",
+            LATENCY_RATIO,
         )
         rows += _timing_rows(
-            streaming, "stream: last chunk (ms)", lambda r: r["last_chunk"]["median_ms"], 1.03
+            streaming,
+            "stream: last chunk (ms)",
+            lambda r: r["last_chunk"],
+            "median_ms",
+            LATENCY_RATIO,
         )
     if "async" in results:
         throughput = results["async"]
         calls = throughput[RAW.label]["concurrent_calls"]
         raw = throughput[RAW.label]["calls_per_s"]
         for pair in PAIRS:
-            suite = throughput[pair.suite.label]["calls_per_s"]
-            counterpart = throughput[pair.counterpart.label]["calls_per_s"]
+            suite, counterpart = throughput[pair.suite.label], throughput[pair.counterpart.label]
             rows.append(
                 _row(
                     f"async: {calls} concurrent (calls/s)",
                     pair.name,
-                    suite,
-                    counterpart,
+                    suite["calls_per_s"],
+                    counterpart["calls_per_s"],
+                    ci=ratio_ci(suite["samples"], counterpart["samples"]),
                     raw=raw,
                     target=f"≥ {ASYNC_RATIO:.2f}x",
-                    met=suite >= counterpart * ASYNC_RATIO,
+                    met=suite["calls_per_s"] >= counterpart["calls_per_s"] * ASYNC_RATIO,
                 )
             )
     if "connections" in results:
@@ -144,22 +182,24 @@ def _import_rows(imports: dict[str, Any]) -> list[dict[str, Any]]:
             "core",
             core["median_ms"],
             None,
+            ci=median_ci(core["samples_ms"]),  # of the time itself: there is no counterpart
             target=f"≤ {CORE_IMPORT_MS:.0f} ms, no framework",
             met=core["median_ms"] <= CORE_IMPORT_MS and not loaded,
             note=f"`{CORE_IMPORT}` loads: {', '.join(core['loaded']) or 'nothing watched'}",
         )
     ]
     for pair in PAIRS:
-        suite = imports[pair.suite.import_statement]["median_ms"]
-        counterpart = imports[pair.counterpart.import_statement]["median_ms"]
+        suite = imports[pair.suite.import_statement]
+        counterpart = imports[pair.counterpart.import_statement]
         rows.append(
             _row(
                 "cold import (ms)",
                 pair.name,
-                suite,
-                counterpart,
+                suite["median_ms"],
+                counterpart["median_ms"],
+                ci=ratio_ci(suite["samples_ms"], counterpart["samples_ms"]),
                 target=f"≤ {IMPORT_RATIO:.2f}x",
-                met=suite <= counterpart * IMPORT_RATIO,
+                met=suite["median_ms"] <= counterpart["median_ms"] * IMPORT_RATIO,
             )
         )
     return rows
@@ -185,6 +225,7 @@ def _cells(row: dict[str, Any]) -> list[str]:
         _cell(row["suite"]),
         _cell(row["counterpart"]),
         "—" if row["ratio"] is None else f"{row['ratio']:.3f}",
+        "" if row["ci"] is None else f"{row['ci'][0]:.3g} to {row['ci'][1]:.3g}",
         raw,
         row["target"],
         "" if row["met"] is None else _cell(row["met"]),
@@ -195,7 +236,7 @@ def text_table(rows: list[dict[str, Any]]) -> str:
     """A fixed-width table for the terminal."""
     lines = [list(COLUMNS), *(_cells(row) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
-    numeric = {2, 3, 4, 5}
+    numeric = {2, 3, 4, 5, 6}
     out = []
     for number, line in enumerate(lines):
         cells = [
@@ -211,10 +252,11 @@ def text_table(rows: list[dict[str, Any]]) -> str:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     """The same table in Markdown (for docs/benchmarks.md and bench/RESULTS.md)."""
-    header = ["measurement", "adapter", "suite", "counterpart", "ratio", "raw httpx (suite x)"]
+    header = ["measurement", "adapter", "suite", "counterpart", "ratio", "95% CI"]
+    header += ["raw httpx (suite x)", "target", "met"]
     lines = [
-        "| " + " | ".join([*header, "target", "met"]) + " |",
-        "|" + "|".join(["---", "---", "---:", "---:", "---:", "---:", "---", "---"]) + "|",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---", "---", "---:", "---:", "---:", "---:", "---:", "---", "---"]) + "|",
     ]
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in _cells(row)) + " |")

@@ -104,6 +104,7 @@ def async_throughput(url: str, calls: int, rounds: int) -> dict[str, Any]:
             "max": round(max(values), 1),
             "rounds": len(values),
             "concurrent_calls": calls,
+            "samples": [round(v, 1) for v in values],
         }
     return results
 
