@@ -215,6 +215,14 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _interval(row: dict[str, Any]) -> str:
+    if row["ci"] is None:
+        return ""
+    low, high = row["ci"]
+    # A ratio's interval, or for a row without counterpart the value's own (milliseconds).
+    return f"{low:.3f} to {high:.3f}" if row["counterpart"] else f"{low:.1f} to {high:.1f} ms"
+
+
 def _cells(row: dict[str, Any]) -> list[str]:
     raw = _cell(row["raw_httpx"])
     if row["suite_vs_raw"] is not None:
@@ -225,7 +233,7 @@ def _cells(row: dict[str, Any]) -> list[str]:
         _cell(row["suite"]),
         _cell(row["counterpart"]),
         "—" if row["ratio"] is None else f"{row['ratio']:.3f}",
-        "" if row["ci"] is None else f"{row['ci'][0]:.3g} to {row['ci'][1]:.3g}",
+        _interval(row),
         raw,
         row["target"],
         "" if row["met"] is None else _cell(row["met"]),

@@ -208,6 +208,12 @@ def main() -> int:
         "--check", action="store_true", help="exit 1 if a suite connection count is not 1"
     )
     parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="PATH",
+        help="measure nothing: print (and --markdown) the table of a run saved with --json",
+    )
+    parser.add_argument(
         "--only",
         help=f"comma-separated scenarios to run (default: all of {', '.join(SCENARIOS)})",
     )
@@ -219,6 +225,15 @@ def main() -> int:
     sizes = QUICK if args.quick else FULL
     if DEFAULT_API_KEY != GATEWAY_KEY:
         parser.error("contenders.DEFAULT_API_KEY is not the local gateway's key")
+
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        rows = report.build_rows(saved["results"])
+        print(f"{saved['mode']} run, {saved['date']}, {saved['runtime_s']} s")
+        print(report.text_table(rows))
+        if args.markdown:
+            args.markdown.write_text(report.markdown_table(rows) + "\n")
+        return 0
 
     started = time.perf_counter()
     load_before = load_average()
