@@ -42,41 +42,35 @@ def _with_info(error: Any, response: Any) -> Any:
     return error
 
 
-class HeliconeOpenAI(openai.OpenAI):
-    """``openai.OpenAI`` with the active ``helicone_core.scope`` and Helicone-aware errors.
+class _HeliconeClientMixin:
+    """What both SDK clients add: the scope in their default headers, Helicone-aware errors.
 
     The SDK builds each request's headers from ``default_headers`` (its own, then the config's
     Helicone headers) and then the call's ``extra_headers``. Adding the scope here puts it
     exactly between the two: above the config, below per-call headers.
 
-    Its errors are the SDK's own types; their message adds the ``Helicone-Id`` and, for a 401,
+    Errors stay the SDK's own types; their message adds the ``Helicone-Id`` and, for a 401,
     where the mode in use sends which key, and ``error.helicone_info`` holds the
     ``HeliconeInfo`` of the refusing response.
     """
 
     @property
     def default_headers(self) -> dict[str, Any]:
-        return _with_scope(super().default_headers)
+        return _with_scope(super().default_headers)  # type: ignore[misc]
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> Any:
-        error = super()._make_status_error(
+        error = super()._make_status_error(  # type: ignore[misc]
             _explained(err_msg, response), body=body, response=response
         )
         return _with_info(error, response)
 
 
-class AsyncHeliconeOpenAI(openai.AsyncOpenAI):
+class HeliconeOpenAI(_HeliconeClientMixin, openai.OpenAI):
+    """``openai.OpenAI`` with the active ``helicone_core.scope`` and Helicone-aware errors."""
+
+
+class AsyncHeliconeOpenAI(_HeliconeClientMixin, openai.AsyncOpenAI):
     """The async twin of :class:`HeliconeOpenAI`."""
-
-    @property
-    def default_headers(self) -> dict[str, Any]:
-        return _with_scope(super().default_headers)
-
-    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> Any:
-        error = super()._make_status_error(
-            _explained(err_msg, response), body=body, response=response
-        )
-        return _with_info(error, response)
 
 
 def sdk_arguments(config: HeliconeConfig, headers: dict[str, str]) -> dict[str, Any]:
