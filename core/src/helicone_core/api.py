@@ -115,10 +115,12 @@ class HeliconeAPI:
 
     Takes a ``HeliconeConfig`` (or its keywords; ``rest_base`` defaults to
     ``https://api.helicone.ai``, env ``HELICONE_REST_BASE``). Arguments are checked before
-    anything is sent; a refusal raises :class:`HeliconeAPIError`::
+    anything is sent; a refusal raises ``HeliconeAPIError``:
 
-        with HeliconeAPI() as api:
-            api.feedback(info.request_id, rating=True)
+    ```python
+    with HeliconeAPI() as api:
+        api.feedback(info.request_id, rating=True)
+    ```
     """
 
     def __init__(self, config: HeliconeConfig | None = None, **options: Any) -> None:
@@ -161,7 +163,7 @@ class HeliconeAPI:
 
 
 class AsyncHeliconeAPI:
-    """The async twin of :class:`HeliconeAPI`."""
+    """The async twin of ``HeliconeAPI``."""
 
     def __init__(self, config: HeliconeConfig | None = None, **options: Any) -> None:
         self.config = config if config is not None else HeliconeConfig(**options)

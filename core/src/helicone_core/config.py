@@ -268,18 +268,18 @@ def resolve(
 class HeliconeConfig:
     """Everything a request to Helicone needs, resolved once and immutable.
 
-    Every field is resolved by :func:`resolve`: an explicit argument wins over the environment
+    Every field is resolved by ``resolve``: an explicit argument wins over the environment
     (``HELICONE_API_KEY``, ``HELICONE_API_BASE``, ``HELICONE_PROVIDER_API_KEY``,
     ``HELICONE_REST_BASE``), which wins over plugin defaults (the ``helicone_config_defaults``
     hook), which win over built-in defaults. ``None`` always means "not given". ``OPENAI_API_KEY``
-    and ``OPENAI_BASE_URL`` are never read. :attr:`sources` says where each value came from.
+    and ``OPENAI_BASE_URL`` are never read. ``sources`` says where each value came from.
 
     Invalid values raise ``InvalidOptionError`` (a ``ValueError``) naming the field, here, before
     any request is sent. A missing key is only an error once headers are built
-    (:meth:`require_api_key`), so a config can be inspected without one.
+    (``require_api_key``), so a config can be inspected without one.
 
-    The keys are :class:`~helicone_core.Secret` values: never shown by ``repr``/``str`` and never
-    written to pickles (see ``Secret``). Use :meth:`replace` to derive a changed config.
+    The keys are ``Secret`` values: never shown by ``repr``/``str`` and never
+    written to pickles (see ``Secret``). Use ``replace`` to derive a changed config.
     """
 
     api_key: Secret | None

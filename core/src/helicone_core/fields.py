@@ -1,7 +1,7 @@
 """Helicone's options as pydantic fields, declared once for the adapters built on pydantic models.
 
 LlamaIndex LLMs and LangChain chat models are pydantic models; their Helicone adapters inherit
-:class:`HeliconeFields` so every option is a typed, documented, serializable field with the same
+``HeliconeFields`` so every option is a typed, documented, serializable field with the same
 name as the ``HeliconeConfig`` keyword. Requires pydantic 2 (install ``helicone-core[pydantic]``;
 both frameworks bring it).
 """
@@ -32,7 +32,7 @@ class HeliconeFields(BaseModel):
     """Every Helicone option, plus the mode and the provider key of proxy mode.
 
     ``None`` means "not set". Values are checked when the adapter builds its ``HeliconeConfig``
-    (see :meth:`helicone_arguments`), so a bad one fails at construction. Keys are excluded from
+    (see ``helicone_arguments``), so a bad one fails at construction. Keys are excluded from
     serialization; a reloaded object reads them from the environment.
     """
 

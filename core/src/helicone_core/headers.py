@@ -7,12 +7,12 @@ names compared case-insensitively, so one header never travels in two spellings:
 2. plugin headers (the ``helicone_request_headers`` hook);
 3. the config's Helicone options (``user_id`` → ``Helicone-User-Id``, …);
 4. the config's ``headers`` (the adapters' ``default_headers``);
-5. the active :func:`~helicone_core.scope`;
+5. the active ``scope``;
 6. per-call headers (``extra_headers=`` on a call).
 
-Layers 1-4 are fixed for a model object and built once by :func:`build_headers`. Layers 5 and 6
+Layers 1-4 are fixed for a model object and built once by ``build_headers``. Layers 5 and 6
 are known only when a request is sent: the SDK puts per-call headers on the request, and the
-shared transport's request hook adds the scope's with :func:`scope_overrides`.
+shared transport's request hook adds the scope's with ``scope_overrides``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def merge_headers(*layers: Mapping[str, V]) -> dict[str, V]:
 
 
 def auth_headers(config: HeliconeConfig) -> dict[str, str]:
-    """The built-in layer: who pays and who is logged, per :class:`~helicone_core.Mode`.
+    """The built-in layer: who pays and who is logged, per ``Mode``.
 
     Raises ``MissingAPIKeyError`` when a key the mode needs is missing.
     """
@@ -95,7 +95,7 @@ def scope_overrides(
     """The scope headers (layer 5) to set on a request about to be sent.
 
     ``sent`` is the request's headers as the SDK built them (configured + per-call),
-    ``configured`` the object's :func:`build_headers` result with lower-case names. A scoped
+    ``configured`` the object's ``build_headers`` result with lower-case names. A scoped
     header replaces what was sent unless the request carries a value that differs from the
     configured one, which means it was set for this call, and per-call headers win.
     """

@@ -2,10 +2,12 @@
 
 A plugin is a module (or object) with functions named like these and marked with
 ``helicone_core.hookimpl``, listed under the ``helicone`` entry-point group of its
-distribution::
+distribution:
 
-    [project.entry-points.helicone]
-    my-plugin = "my_package.helicone_plugin"
+```toml
+[project.entry-points.helicone]
+my-plugin = "my_package.helicone_plugin"
+```
 
 The built-in adapters register exactly this way. Implementations may accept fewer arguments than
 a hook offers (pluggy passes only the ones named), so hooks can grow new arguments safely.

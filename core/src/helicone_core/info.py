@@ -94,8 +94,8 @@ class InfoCapture:
     """The ``HeliconeInfo`` of every response received while it is active.
 
     Retries are separate responses: ``infos`` holds one per attempt, ``last`` the final one.
-    :func:`capture_info` makes one and activates it for a block; adapters that wrap a generator
-    activate theirs around each step with :meth:`active`, so it never leaks into the caller's
+    ``capture_info`` makes one and activates it for a block; adapters that wrap a generator
+    activate theirs around each step with ``active``, so it never leaks into the caller's
     context between items.
     """
 
@@ -130,11 +130,13 @@ def capture_info() -> contextlib.AbstractContextManager[InfoCapture]:
 
     The shared transport records each response's info as soon as its headers arrive, so it is
     there for streamed responses before the first chunk is read. Captures are per context: a
-    concurrent request in another thread or task never lands in yours::
+    concurrent request in another thread or task never lands in yours:
 
-        with capture_info() as captured:
-            client.chat.completions.create(...)
-        print(captured.last.request_id)
+    ```python
+    with capture_info() as captured:
+        client.chat.completions.create(...)
+    print(captured.last.request_id)
+    ```
     """
     return InfoCapture().active()
 
@@ -161,7 +163,7 @@ def capture_stream(
 async def acapture_stream(
     items: AsyncIterator[T], attach: Callable[[T, HeliconeInfo | None], T]
 ) -> AsyncIterator[T]:
-    """The async twin of :func:`capture_stream`."""
+    """The async twin of ``capture_stream``."""
     capture = InfoCapture()
     while True:
         with capture.active():

@@ -409,10 +409,13 @@ def fallback_models(*models: str, exclude_providers: Iterable[str] = ()) -> str:
 
     Each model is a plain name (``"gpt-4o-mini"``), a model on one provider
     (``"gpt-4o/openai"``) or a deployment (``"gpt-4o/azure/my-deployment"``). Providers in
-    ``exclude_providers`` are never used for any model in the chain::
+    ``exclude_providers`` are never used for any model in the chain:
 
-        >>> fallback_models("gpt-4o/openai", "claude-sonnet-4", exclude_providers=["azure"])
-        'gpt-4o/openai,claude-sonnet-4,!azure'
+    ```pycon
+    >>> fallback_models("gpt-4o/openai", "claude-sonnet-4", exclude_providers=["azure"])
+    'gpt-4o/openai,claude-sonnet-4,!azure'
+
+    ```
     """
     if not models:
         raise InvalidOptionError("model", "no model was given", "Pass at least one model name")

@@ -6,7 +6,7 @@ variables choose which load, by entry-point name (comma-separated):
 - ``HELICONE_PLUGINS``: only these (an allow-list; empty means none);
 - ``HELICONE_DISABLE_PLUGINS``: all but these (a block-list).
 
-The manager is built on first use. Call sites use the typed facade :data:`hooks`, never
+The manager is built on first use. Call sites use the typed facade ``hooks``, never
 ``pm.hook.*`` directly.
 """
 

@@ -57,13 +57,15 @@ class scope:  # lower case: used like a function, ``with scope(...)`` and ``@sco
     ``session_path``, ``session_name``, ``properties``, ``request_id``, ``cache_enabled``, …) and
     ``headers`` for any other header. Values are checked here, so bad input fails before any
     request. Use it as a context manager or as a decorator on sync, async, generator and
-    async-generator functions::
+    async-generator functions:
 
-        with scope(user_id="alice", properties={"feature": "search"}):
-            llm.chat(...)
+    ```python
+    with scope(user_id="alice", properties={"feature": "search"}):
+        llm.chat(...)
 
-        @scope(session_id="3f1c…", session_path="/agent")
-        async def run_agent(): ...
+    @scope(session_id="3f1c…", session_path="/agent")
+    async def run_agent(): ...
+    ```
 
     Scopes nest: inner values win, ``properties`` and ``headers`` merge key by key. Headers
     layer as built-in < config options < config ``headers`` < scope < per-call headers.

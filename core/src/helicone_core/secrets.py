@@ -19,7 +19,7 @@ SENSITIVE_HEADERS = frozenset(
 class Secret:
     """A string that is never shown: ``repr``, ``str`` and format give ``**********``.
 
-    Read the value with :meth:`get_secret_value` (the name LangChain and pydantic users know).
+    Read the value with ``get_secret_value`` (the name LangChain and pydantic users know).
 
     Pickling never writes the value. A pickled secret records only the environment variable it
     can be read from (``env``); unpickling reads that variable in the receiving process, and

@@ -1,18 +1,18 @@
 """The httpx clients every adapter sends through, and the connection pools they share.
 
 Each model object gets its own light ``httpx.Client`` / ``httpx.AsyncClient`` (its headers and
-hooks), from :func:`http_client` / :func:`async_http_client`. Underneath, every client whose
-config has the same :class:`ConnectionSettings` sends through one shared pool, so ten objects
+hooks), from ``http_client`` / ``async_http_client``. Underneath, every client whose
+config has the same ``ConnectionSettings`` sends through one shared pool, so ten objects
 built with the same settings open one connection, not ten. Closing or collecting a model
-object's client never closes the shared pool; :func:`close_shared_pools` (also run at process
-exit) and :func:`aclose_shared_pools` do.
+object's client never closes the shared pool; ``close_shared_pools`` (also run at process
+exit) and ``aclose_shared_pools`` do.
 
 Async pools belong to one event loop each, so a model object works across several
 ``asyncio.run()`` calls. A pool is closed while its loop shuts down (``asyncio.run`` finalizes
 async generators before closing the loop, and the pool registers one).
 
 The client hooks add the active scope's headers when a request is sent and, when a response's
-headers arrive, parse Helicone's answer into a ``HeliconeInfo`` for :func:`capture_info` and the
+headers arrive, parse Helicone's answer into a ``HeliconeInfo`` for ``capture_info`` and the
 ``helicone_response`` plugin hook.
 """
 
@@ -327,7 +327,7 @@ _open: dict[int, tuple[httpx.SyncByteStream, Iterator[bytes] | None]] = {}
 
 
 class _GuardedStream(httpx.SyncByteStream):
-    """A response body read under :class:`_PoolGuard`, drained at close when it is a stream."""
+    """A response body read under ``_PoolGuard``, drained at close when it is a stream."""
 
     def __init__(self, response: httpx.Response, drain: bool) -> None:
         self._inner = cast(httpx.SyncByteStream, response.stream)
@@ -515,7 +515,7 @@ def http_client(
 def async_http_client(
     config: HeliconeConfig, *, headers: dict[str, str] | None = None, scoped: bool = True
 ) -> httpx.AsyncClient:
-    """The async twin of :func:`http_client`; usable from any event loop, one after another."""
+    """The async twin of ``http_client``; usable from any event loop, one after another."""
     hooks_ = _Hooks(headers if headers is not None else build_headers(config), scoped)
     return httpx.AsyncClient(
         **_common(config, hooks_.configured),
@@ -538,7 +538,7 @@ def rest_http_client(config: HeliconeConfig) -> httpx.Client:
 
 
 def async_rest_http_client(config: HeliconeConfig) -> httpx.AsyncClient:
-    """The async twin of :func:`rest_http_client`."""
+    """The async twin of ``rest_http_client``."""
     settings = ConnectionSettings.from_config(config, config.rest_base)
     return httpx.AsyncClient(
         **_common(config, rest_api_headers(config), config.rest_base),

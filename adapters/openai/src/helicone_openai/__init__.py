@@ -1,11 +1,11 @@
 """OpenAI SDK clients that send through the Helicone AI Gateway.
 
-::
+```python
+from helicone_openai import make_openai_client
 
-    from helicone_openai import make_openai_client
-
-    client = make_openai_client(user_id="user-123")  # key from HELICONE_API_KEY
-    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[...])
+client = make_openai_client(user_id="user-123")  # key from HELICONE_API_KEY
+reply = client.chat.completions.create(model="gpt-4o-mini", messages=[...])
+```
 
 The factories load on first use, so discovering this package's plugin (``helicone adapters``,
 ``helicone config``) never imports the openai SDK.

@@ -70,7 +70,7 @@ class HeliconeOpenAI(_HeliconeClientMixin, openai.OpenAI):
 
 
 class AsyncHeliconeOpenAI(_HeliconeClientMixin, openai.AsyncOpenAI):
-    """The async twin of :class:`HeliconeOpenAI`."""
+    """The async twin of ``HeliconeOpenAI``."""
 
 
 def sdk_arguments(config: HeliconeConfig, headers: dict[str, str]) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def make_openai_client(
 def make_async_openai_client(
     config: HeliconeConfig | None = None, **arguments: Unpack[ConfigArguments]
 ) -> AsyncHeliconeOpenAI:
-    """The ``openai.AsyncOpenAI`` twin of :func:`make_openai_client`.
+    """The ``openai.AsyncOpenAI`` twin of ``make_openai_client``.
 
     One client works across event loops (several ``asyncio.run()`` calls).
     """

@@ -6,7 +6,7 @@ The first matching rule decides the reply:
    not a ``tool`` result: one call (``finish_reason="tool_calls"``) of the named ``tool_choice``
    function, else the first tool whose name (or name with ``_`` read as spaces) appears in the last
    user message, else the first tool. Its ``arguments`` satisfy the tool's ``parameters`` schema,
-   filled from the last user message (see :mod:`helicone_core.testing.schema`): "What is 3 times
+   filled from the last user message (see ``helicone_core.testing.schema``): "What is 3 times
    4?" calls ``multiply(a=3, b=4)``.
 2. **Structured output** — ``response_format`` ``json_schema``: JSON satisfying its ``schema``;
    ``json_object``: ``{"echo": <source text>}``. The source text is the content of the trailing
@@ -165,7 +165,7 @@ def _validate_response_format(body: Mapping[str, Any]) -> None:
 
 
 def validate_chat_body(body: Any) -> Mapping[str, Any]:
-    """Check the fields the gateway uses; raise :class:`ChatInputError` the way OpenAI would."""
+    """Check the fields the gateway uses; raise ``ChatInputError`` the way OpenAI would."""
     if not isinstance(body, Mapping):
         raise ChatInputError("the request body must be a JSON object")
     if not isinstance(body.get("model"), str) or not body["model"].strip():

@@ -1,4 +1,4 @@
-"""Scripted upstream failures: the :class:`Fault` kinds, fault model names and the fault queue.
+"""Scripted upstream failures: the ``Fault`` kinds, fault model names and the fault queue.
 
 Model names (the serving model of the request, after fallback routing):
 

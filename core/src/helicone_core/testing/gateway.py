@@ -1,4 +1,4 @@
-""":class:`LocalGateway`: a local stand-in for the Helicone AI Gateway, on a real socket."""
+"""``LocalGateway``: a local stand-in for the Helicone AI Gateway, on a real socket."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .transport import HTTPRequest, HTTPTransport
 
 __all__ = ["DEFAULT_API_KEY", "MODELS", "LocalGateway"]
 
-#: The key a :class:`LocalGateway` accepts unless told otherwise.
+#: The key a ``LocalGateway`` accepts unless told otherwise.
 DEFAULT_API_KEY = "sk-helicone-local"
 
 #: ``GET`` here answers ``{"connections_accepted": n, "requests": n}``, with no auth.
@@ -62,9 +62,9 @@ class LocalGateway:
     or in the calling thread with ``serve_forever()``. ``clock`` (seconds, monotonic) drives cache
     expiry and rate-limit windows; tests may pass a fake one. ``seed`` seeds the choice among a
     full cache bucket's entries, so runs repeat. Replies are described in
-    :mod:`helicone_core.testing.chat`, faults in :mod:`helicone_core.testing.faults`, the REST API
-    in :mod:`helicone_core.testing.rest` and the order of checks in
-    :mod:`helicone_core.testing.pipeline`. Every response carries ``Helicone-Id``.
+    ``helicone_core.testing.chat``, faults in ``helicone_core.testing.faults``, the REST API
+    in ``helicone_core.testing.rest`` and the order of checks in
+    ``helicone_core.testing.pipeline``. Every response carries ``Helicone-Id``.
 
     All methods are thread-safe.
     """

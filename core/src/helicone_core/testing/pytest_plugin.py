@@ -1,21 +1,22 @@
-"""pytest plugin ``helicone``: a :class:`~helicone_core.testing.LocalGateway` for every test.
+"""pytest plugin ``helicone``: a ``LocalGateway`` for every test.
 
 Fixtures:
 
-``helicone_gateway``
-    A running ``LocalGateway``, started once per test session and ``reset()`` before each test
-    (records, connection count, cache, rate limits, scripted faults, REST data and unavailable
-    models are fresh). For the duration of the test ``HELICONE_API_BASE`` is ``gw.url`` and
-    ``HELICONE_API_KEY`` is ``gw.api_key``, and ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are
-    removed, so code under test can only reach the local gateway. ::
+- ``helicone_gateway``: a running ``LocalGateway``, started once per test session and
+  ``reset()`` before each test (records, connection count, cache, rate limits, scripted faults,
+  REST data and unavailable models are fresh). For the duration of the test
+  ``HELICONE_API_BASE`` is ``gw.url`` and ``HELICONE_API_KEY`` is ``gw.api_key``, and
+  ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are removed, so code under test can only reach the
+  local gateway.
+- ``helicone_gateway_session``: the session-wide gateway itself, without the per-test reset or
+  environment changes.
 
-        def test_reply(helicone_gateway):
-            llm = Helicone(model="gpt-4o-mini")          # picks up the environment
-            assert llm.complete("hi").text == "Echo: hi"
-            assert len(helicone_gateway.requests) == 1
-
-``helicone_gateway_session``
-    The session-wide gateway itself, without the per-test reset or environment changes.
+```python
+def test_reply(helicone_gateway):
+    llm = Helicone(model="gpt-4o-mini")  # picks up the environment
+    assert llm.complete("hi").text == "Echo: hi"
+    assert len(helicone_gateway.requests) == 1
+```
 
 Registered through the ``pytest11`` entry point ``helicone``; without it, enable the plugin with
 ``-p helicone_core.testing.pytest_plugin``. The server is imported only when a fixture is used.

@@ -1,4 +1,4 @@
-"""What the gateway saw: one :class:`RecordedRequest` per HTTP request."""
+"""What the gateway saw: one ``RecordedRequest`` per HTTP request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Render a :class:`~helicone_core.testing.chat.Reply` as an OpenAI ChatCompletion or SSE stream."""
+"""Render a ``Reply`` as an OpenAI ChatCompletion or SSE stream."""
 
 from __future__ import annotations
 

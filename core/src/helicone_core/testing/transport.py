@@ -1,7 +1,7 @@
 """A small threaded HTTP/1.1 server: keep-alive, chunked streaming, connection tracking and RST.
 
 It knows nothing about Helicone: every parsed request goes to a handler that returns a
-:class:`~helicone_core.testing.responses.Response`. One daemon thread serves each TCP connection,
+``Response``. One daemon thread serves each TCP connection,
 so hundreds of simultaneous keep-alive clients work; ``close()`` shuts every connection down and
 joins the threads it started.
 """
