@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import enum
 import os
-import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
 
 from .errors import InvalidOptionError, MissingAPIKeyError
 from .options import (
@@ -32,9 +29,13 @@ from .validate import (
     check_number,
     check_url,
     describe,
+    is_instance,
 )
 
 if TYPE_CHECKING:
+    import uuid
+    from datetime import timedelta
+
     from typing_extensions import Unpack
 
 __all__ = [
@@ -79,8 +80,7 @@ class Mode(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ValueSource:
+class ValueSource(NamedTuple):
     """Where a resolved value came from: ``argument``, ``environment``, ``plugin`` or ``default``.
 
     ``detail`` names the environment variable or the plugin.
@@ -119,8 +119,8 @@ def _check_mode(field: str, value: object) -> Mode:
 
 
 def _check_timeout(field: str, value: object) -> float:
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
+    if is_instance(value, "datetime", "timedelta"):
+        value = value.total_seconds()  # type: ignore[attr-defined]
     seconds = check_number(field, value, 0, None, " s")
     if seconds == 0:
         raise InvalidOptionError(field, "0 s would fail every request", "Use a positive timeout")
@@ -457,6 +457,6 @@ def config_from(
 def _show(value: object) -> str:
     if isinstance(value, Mapping):
         return repr(redact_headers(value))
-    if isinstance(value, (enum.Enum, uuid.UUID, RateLimitPolicy)):
+    if isinstance(value, (enum.Enum, RateLimitPolicy)) or is_instance(value, "uuid", "UUID"):
         return repr(str(value))
     return repr(value)

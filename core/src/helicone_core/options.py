@@ -7,11 +7,8 @@ any request is sent, and a renderer that turns the checked value into headers.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from .errors import InvalidOptionError
 from .ratelimit import RateLimitPolicy
@@ -26,7 +23,12 @@ from .validate import (
     check_text,
     check_url,
     describe,
+    is_instance,
 )
+
+if TYPE_CHECKING:
+    import uuid
+    from datetime import timedelta
 
 __all__ = [
     "OPTIONS",
@@ -82,8 +84,7 @@ class OptionArguments(TypedDict, total=False):
     posthog_host: str | None
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One Helicone option: ``check(field, value)`` normalizes or raises; ``render`` -> headers."""
 
     name: str
@@ -114,8 +115,8 @@ def _check_properties(field: str, value: object) -> dict[str, str]:
 
 
 def _check_max_age(field: str, value: object) -> int:
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
+    if is_instance(value, "datetime", "timedelta"):
+        seconds = value.total_seconds()  # type: ignore[attr-defined]
         if seconds != int(seconds):
             raise InvalidOptionError(
                 field, f"{value} is not a whole number of seconds", "Round it to whole seconds"
@@ -144,6 +145,8 @@ def _check_ignore_keys(field: str, value: object) -> tuple[str, ...]:
 
 
 def _check_request_id(field: str, value: object) -> uuid.UUID:
+    import uuid  # here, not at import: only a request id needs it
+
     fix = "Pass a UUID, e.g. uuid.uuid4()"
     if isinstance(value, uuid.UUID):
         parsed = value
@@ -224,7 +227,7 @@ def _render_number(value: float) -> str:
 
 def _check_session_id(field: str, value: object) -> str:
     # Helicone's examples use UUIDs for sessions; take a uuid.UUID as well as its text.
-    return check_text(field, str(value) if isinstance(value, uuid.UUID) else value)
+    return check_text(field, str(value) if is_instance(value, "uuid", "UUID") else value)
 
 
 OPTIONS: tuple[Option, ...] = (

@@ -19,11 +19,9 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from . import hookspecs
-
 if TYPE_CHECKING:
+    import pluggy
+
     from .adapters import Adapter
     from .config import HeliconeConfig
     from .info import HeliconeInfo
@@ -70,6 +68,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
     if _manager is None:
         with _lock:
             if _manager is None:
+                # Imported here: a process that never looks up a plugin never loads pluggy.
+                import pluggy
+
+                from . import hookspecs
+
                 pm = pluggy.PluginManager("helicone")
                 pm.add_hookspecs(hookspecs)
                 load_plugins(pm)
@@ -124,6 +127,10 @@ class Hooks:
     def request_headers(self, config: HeliconeConfig) -> list[tuple[str, Mapping[str, str]]]:
         """``(plugin name, headers)`` for every plugin that contributes headers."""
         return self._each("helicone_request_headers", config=config)
+
+    def observes_responses(self) -> bool:
+        """Whether any plugin implements ``helicone_response`` (checked per request: cheap)."""
+        return bool(self.pm.hook.helicone_response.get_hookimpls())
 
     def response(self, info: HeliconeInfo, request: Any) -> None:
         """Tell observers about a response to ``request`` (an ``httpx.Request``).

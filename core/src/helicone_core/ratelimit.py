@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .errors import InvalidOptionError
 from .validate import TOKEN
@@ -22,8 +21,14 @@ _EXAMPLE = (
 _DIGITS = re.compile(r"[0-9]{1,4000}")
 
 
-@dataclass(frozen=True)
-class RateLimitPolicy:
+class _PolicyFields(NamedTuple):
+    quota: int
+    window: int
+    unit: Literal["request", "cents"] = "request"
+    segment: str | None = None
+
+
+class RateLimitPolicy(_PolicyFields):
     """A ``Helicone-RateLimit-Policy`` value.
 
     ``quota`` requests (or cents, with ``unit="cents"``) per ``window`` seconds, counted globally,
@@ -34,12 +39,20 @@ class RateLimitPolicy:
     Invalid values raise ``InvalidOptionError`` naming ``rate_limit_policy``.
     """
 
-    quota: int
-    window: int
-    unit: Literal["request", "cents"] = "request"
-    segment: str | None = None
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
+    def __new__(
+        cls,
+        quota: int,
+        window: int,
+        unit: Literal["request", "cents"] = "request",
+        segment: str | None = None,
+    ) -> RateLimitPolicy:
+        self = super().__new__(cls, quota, window, unit, segment)
+        self._check()
+        return self
+
+    def _check(self) -> None:
         if isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 1:
             raise InvalidOptionError(
                 _FIELD, f"quota must be a whole number of at least 1, not {self.quota!r}", _EXAMPLE

@@ -8,11 +8,9 @@ asyncio tasks each see their own, and it never leaks from one to another.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from .options import OPTION_NAMES, OptionArguments, check_combination, check_options, render_options
 from .validate import check_header_name, check_header_value, check_mapping
@@ -27,13 +25,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 _MERGED = ("properties", "headers")  # inner scopes add to these instead of replacing them
 
 
-@dataclass(frozen=True)
-class ActiveScope:
+class ActiveScope(NamedTuple):
     """The merged values of every scope active in this context, and the headers they render to."""
 
     values: Mapping[str, Any]
     headers: Mapping[str, str]
-    parent: ActiveScope | None = field(default=None, repr=False)
+    parent: ActiveScope | None = None
+
+    def __repr__(self) -> str:  # without the parent chain
+        return f"ActiveScope(values={self.values!r}, headers={self.headers!r})"
 
 
 _current: ContextVar[ActiveScope | None] = ContextVar("helicone_scope", default=None)
@@ -114,6 +114,8 @@ class scope:  # lower case: used like a function, ``with scope(...)`` and ``@sco
         _current.set(active.parent if active is not None else None)
 
     def __call__(self, func: F) -> F:
+        import inspect  # here, not at import: only decorating needs it (and it is slow to load)
+
         if inspect.isasyncgenfunction(func):
             return cast(F, self._wrap_async_generator(func))
         if inspect.iscoroutinefunction(func):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-import urllib.parse
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -34,6 +34,16 @@ _CREDENTIALS = re.compile(r"(^|//)[^/?#]*@")  # user:password@, with or without 
 _FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL byte"}
 
 T = TypeVar("T")
+
+
+def is_instance(value: object, module: str, name: str) -> bool:
+    """``isinstance(value, module.name)`` without importing ``module``.
+
+    An instance exists only once its class's module was imported, so a module that is not loaded
+    means "no". It keeps ``uuid`` and ``datetime`` out of ``import helicone_core``.
+    """
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, name))
 
 
 def describe(value: object, limit: int = 40) -> str:
@@ -164,6 +174,8 @@ def check_url(field: str, value: object, schemes: Iterable[str] = ("http", "http
     check_header_value(field, value, secret=True)  # control characters, non-ASCII, end spaces
     if " " in value or "\t" in value:
         raise InvalidOptionError(field, f"{shown} contains white space", "Percent-encode it")
+    import urllib.parse  # here, not at import: only checking a URL needs it
+
     try:
         parts = urllib.parse.urlsplit(value)
         port = parts.port
