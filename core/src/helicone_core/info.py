@@ -5,10 +5,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-__all__ = ["HeliconeInfo", "InfoCapture", "acapture_stream", "capture_info", "capture_stream"]
+__all__ = [
+    "HeliconeInfo",
+    "InfoCapture",
+    "acapture_first",
+    "acapture_stream",
+    "capture_first",
+    "capture_info",
+    "capture_stream",
+]
 
 T = TypeVar("T")
 
@@ -27,8 +34,7 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-@dataclass(frozen=True)
-class HeliconeInfo:
+class HeliconeInfo(NamedTuple):
     """Helicone's answer about one request, parsed from its response headers.
 
     Every field is ``None`` when Helicone did not send the header (a malformed number also
@@ -75,7 +81,7 @@ class HeliconeInfo:
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set, for a framework's response metadata."""
-        return {name: value for name, value in asdict(self).items() if value is not None}
+        return {name: value for name, value in self._asdict().items() if value is not None}
 
 
 def _helicone_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -141,37 +147,65 @@ def capture_info() -> contextlib.AbstractContextManager[InfoCapture]:
     return InfoCapture().active()
 
 
+def capture_first(items: Iterator[T]) -> tuple[T, HeliconeInfo | None] | None:
+    """The first of ``items`` and the Helicone info of its response; ``None`` if there is none.
+
+    A streamed call sends its request when its first item is asked for, so this captures while
+    that item is fetched, and only then: the later items come from the same response, and a
+    capture held open across a ``yield`` would leak into the caller's context.
+    """
+    capture = InfoCapture()
+    with capture.active():
+        try:
+            first = next(items)
+        except StopIteration:
+            return None
+    return first, capture.last
+
+
+async def acapture_first(items: AsyncIterator[T]) -> tuple[T, HeliconeInfo | None] | None:
+    """The async twin of ``capture_first``."""
+    capture = InfoCapture()
+    with capture.active():
+        try:
+            first = await items.__anext__()
+        except StopAsyncIteration:
+            return None
+    return first, capture.last
+
+
 def capture_stream(
     items: Iterator[T], attach: Callable[[T, HeliconeInfo | None], T]
 ) -> Iterator[T]:
     """``items`` with ``attach(item, info)`` applied, ``info`` being the stream's Helicone info.
 
-    A streamed call sends its request when the first item is asked for, so the capture is
-    active around each step only: it sees the response, and never leaks into the caller's
-    context between items (a generator holding a context manager open across ``yield`` would).
+    Every item comes from the one response, so all get the same info (see ``capture_first``).
     """
-    capture = InfoCapture()
-    while True:
-        with capture.active():
-            try:
-                item = next(items)
-            except StopIteration:
-                return
-        yield attach(item, capture.last)
+    started = capture_first(items)
+    if started is None:
+        return
+    first, info = started
+    yield attach(first, info)
+    for item in items:
+        yield attach(item, info)
 
 
 async def acapture_stream(
     items: AsyncIterator[T], attach: Callable[[T, HeliconeInfo | None], T]
 ) -> AsyncIterator[T]:
     """The async twin of ``capture_stream``."""
-    capture = InfoCapture()
-    while True:
-        with capture.active():
-            try:
-                item = await items.__anext__()
-            except StopAsyncIteration:
-                return
-        yield attach(item, capture.last)
+    started = await acapture_first(items)
+    if started is None:
+        return
+    first, info = started
+    yield attach(first, info)
+    async for item in items:
+        yield attach(item, info)
+
+
+def capturing() -> bool:
+    """Whether a capture is active in this context (so a response's info has a reader)."""
+    return bool(_captures.get())
 
 
 def record(info: HeliconeInfo) -> None:

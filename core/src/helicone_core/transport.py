@@ -34,7 +34,7 @@ import httpx
 
 from .config import HeliconeConfig
 from .headers import build_headers, rest_api_headers, scope_overrides
-from .info import HeliconeInfo, record
+from .info import HeliconeInfo, capturing, record
 from .plugins import hooks
 from .scope import current_scope
 from .secrets import redact_headers
@@ -52,6 +52,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: Bodies up to this size that are not event streams are read in full before the response is
+#: handed on (see ``_SharedTransport.handle_request``).
+_READ_AHEAD_MAX_BYTES = 256 * 1024
 #: After ``data: [DONE]``, how much more of a stream may be read to keep its connection.
 _DRAIN_MAX_BYTES = 64 * 1024
 _DRAIN_MAX_SECONDS = 1.0
@@ -109,7 +112,9 @@ class _Pools:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self.pid = os.getpid()
+        #: Bumped whenever pools are dropped, so transports know their cached pool is stale.
+        self.generation = 0
         self._sync: dict[ConnectionSettings, httpx.HTTPTransport] = {}
         self._async: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[ConnectionSettings, _LoopPool]
@@ -117,14 +122,15 @@ class _Pools:
 
     def _forget_after_fork(self) -> None:
         # A forked child must not share its parent's sockets.
-        if os.getpid() != self._pid:
-            self._pid = os.getpid()
+        if os.getpid() != self.pid:
+            self.pid = os.getpid()
             self._sync = {}
             self._async = weakref.WeakKeyDictionary()
+            self.generation += 1
 
     def sync_pool(self, settings: ConnectionSettings) -> httpx.HTTPTransport:
         pool = self._sync.get(settings)
-        if pool is None:
+        if pool is None or self.pid != os.getpid():
             with self._lock:
                 self._forget_after_fork()
                 pool = self._sync.get(settings)
@@ -158,6 +164,7 @@ class _Pools:
     def close(self) -> None:
         with self._lock:
             pools, self._sync = self._sync, {}
+            self.generation += 1
         for pool in pools.values():
             pool.close()
 
@@ -210,12 +217,33 @@ async def aclose_shared_pools() -> None:
 class _SharedTransport(httpx.BaseTransport):
     def __init__(self, settings: ConnectionSettings) -> None:
         self._settings = settings
+        self._pool: tuple[int, httpx.HTTPTransport] | None = None
+
+    def _shared_pool(self) -> httpx.HTTPTransport:
+        # Cached per transport (hashing the settings per request is measurable); stale once the
+        # pools were closed or the process forked, which bumps the generation.
+        cached = self._pool
+        if cached is not None and cached[0] == _pools.generation and os.getpid() == _pools.pid:
+            return cached[1]
+        generation = _pools.generation  # read first: a close in between makes the cache stale
+        pool = _pools.sync_pool(self._settings)
+        self._pool = (generation, pool)
+        return pool
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        pool = _pools.sync_pool(self._settings)
+        pool = self._shared_pool()
         _guard.enter()
         try:
             response = pool.handle_request(request)
+            if _read_ahead(response):
+                # A whole small body, read now (inside the guard): the connection goes back to
+                # the pool at once and nothing is left open for the collector to finalize.
+                try:
+                    body = b"".join(response.stream)  # type: ignore[arg-type]
+                finally:
+                    response.stream.close()  # type: ignore[attr-defined]
+                response.stream = httpx.ByteStream(body)
+                return response
         finally:
             _guard.leave()
         response.stream = _GuardedStream(response, drain=_is_event_stream(response))
@@ -261,6 +289,17 @@ def _check_complete(response: httpx.Response, tail: bytes) -> None:
             "the stream ended before 'data: [DONE]': the reply is incomplete",
             request=response.request,
         )
+
+
+def _read_ahead(response: httpx.Response) -> bool:
+    """Whether to read the body before handing the response on: small, sized, not a stream."""
+    length = response.headers.get("content-length")
+    return (
+        length is not None
+        and length.isdigit()
+        and int(length) <= _READ_AHEAD_MAX_BYTES
+        and not _is_event_stream(response)
+    )
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
@@ -464,9 +503,11 @@ class _Hooks:
             logger.debug("%s %s headers=%s", request.method, request.url, shown)
 
     def on_response(self, response: httpx.Response) -> None:
-        info = HeliconeInfo.from_headers(response.headers, response.status_code)
-        record(info)
-        hooks.response(info, response.request)
+        # Parsed only when someone listens: most plain SDK calls have no capture and no plugin.
+        if capturing() or hooks.observes_responses():
+            info = HeliconeInfo.from_headers(response.headers, response.status_code)
+            record(info)
+            hooks.response(info, response.request)
 
     async def aon_request(self, request: httpx.Request) -> None:
         self.on_request(request)

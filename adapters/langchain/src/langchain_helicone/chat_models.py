@@ -19,7 +19,7 @@ from helicone_core.config import HeliconeConfig, config_from
 from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
-from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
+from helicone_core.info import HeliconeInfo, InfoCapture, acapture_first, capture_first
 from helicone_core.options import check_model
 from helicone_core.transport import async_http_client, http_client
 from helicone_openai.clients import AsyncHeliconeOpenAI, HeliconeOpenAI, sdk_arguments
@@ -226,16 +226,25 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
             result = await super()._agenerate(messages, *args, **kwargs)
         return _attach_result(result, capture.last)
 
+    # The info goes on the first chunk only: chunks are added together and LangChain
+    # concatenates repeated strings, so it travels once and reaches the aggregated message once.
+
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        chunks = capture_stream(iter(super()._stream(*args, **kwargs)), _FirstChunk().attach)
+        chunks = iter(super()._stream(*args, **kwargs))
         with _keeping_helicone_info():
-            yield from chunks
+            started = capture_first(chunks)
+            if started is not None:
+                yield _attach_chunk(*started)
+                yield from chunks
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        chunks = acapture_stream(aiter(super()._astream(*args, **kwargs)), _FirstChunk().attach)
+        chunks = aiter(super()._astream(*args, **kwargs))
         with _keeping_helicone_info():
-            async for chunk in chunks:
-                yield chunk
+            started = await acapture_first(chunks)
+            if started is not None:
+                yield _attach_chunk(*started)
+                async for chunk in chunks:
+                    yield chunk
 
 
 @contextlib.contextmanager
@@ -250,21 +259,10 @@ def _keeping_helicone_info() -> Iterator[None]:
         raise
 
 
-class _FirstChunk:
-    """Puts the info on the first chunk that has it, and on no other.
-
-    Chunks are added together and LangChain concatenates repeated strings, so the info
-    travels once and reaches the aggregated message once.
-    """
-
-    def __init__(self) -> None:
-        self.done = False
-
-    def attach(self, chunk: ChatGenerationChunk, info: HeliconeInfo | None) -> ChatGenerationChunk:
-        if info is not None and not self.done:
-            chunk.message.response_metadata[METADATA_KEY] = info.as_dict()
-            self.done = True
-        return chunk
+def _attach_chunk(chunk: ChatGenerationChunk, info: HeliconeInfo | None) -> ChatGenerationChunk:
+    if info is not None:
+        chunk.message.response_metadata[METADATA_KEY] = info.as_dict()
+    return chunk
 
 
 def _attach_result(result: ChatResult, info: HeliconeInfo | None) -> ChatResult:

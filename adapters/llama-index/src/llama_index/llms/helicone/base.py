@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import httpx
 from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, field_serializer
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS, DEFAULT_TEMPERATURE
@@ -17,7 +18,7 @@ from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, Mode, config_
 from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
-from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
+from helicone_core.info import HeliconeInfo, InfoCapture, acapture_first, capture_stream
 from helicone_core.options import check_model
 from helicone_core.secrets import SENSITIVE_HEADERS
 from helicone_core.transport import async_http_client, http_client
@@ -47,6 +48,23 @@ def _attach(response: R, info: HeliconeInfo | None) -> R:
     if info is not None:
         response.additional_kwargs["helicone"] = info.as_dict()
     return response
+
+
+class _StreamAttach:
+    """``_attach`` for the chunks of one stream: they share one info, rendered once."""
+
+    __slots__ = ("_shown",)
+
+    def __init__(self) -> None:
+        self._shown: dict[str, Any] | None = None
+
+    def __call__(self, chunk: R, info: HeliconeInfo | None) -> R:
+        if info is not None:
+            if self._shown is None:
+                self._shown = info.as_dict()
+            # A copy per chunk, as in a non-streamed response: changing one changes no other.
+            chunk.additional_kwargs["helicone"] = self._shown.copy()
+        return chunk
 
 
 def _unretried(name: str) -> Any:
@@ -87,7 +105,7 @@ def _with_stream_info(name: str) -> Any:
 
     @functools.wraps(method)
     def call(self: Helicone, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        return capture_stream(iter(method(self, *args, **kwargs)), _attach)
+        return capture_stream(iter(method(self, *args, **kwargs)), _StreamAttach())
 
     return call
 
@@ -98,12 +116,24 @@ def _with_astream_info(name: str) -> Any:
     @functools.wraps(method)
     async def call(self: Helicone, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         capture = InfoCapture()
-        with capture.active():  # LlamaIndex sends the request before returning the stream
+        # Some methods send the request before returning the stream, some with its first chunk.
+        with capture.active():
             chunks = await method(self, *args, **kwargs)
-        first = capture.last
-        return acapture_stream(chunks, lambda chunk, info: _attach(chunk, info or first))
+        return _attached(chunks, capture.last)
 
     return call
+
+
+async def _attached(chunks: AsyncIterator[R], info: HeliconeInfo | None) -> AsyncIterator[R]:
+    attach = _StreamAttach()
+    if info is None:  # the request goes out with the first chunk (astream_chat does that)
+        started = await acapture_first(chunks)
+        if started is None:
+            return
+        first, info = started
+        yield attach(first, info)
+    async for chunk in chunks:
+        yield attach(chunk, info)
 
 
 class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike is untyped
@@ -215,8 +245,6 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
             api_base=helicone.api_base,
             api_key=helicone.api_key.get_secret_value() if helicone.api_key else None,
             default_headers=dict(default_headers) if default_headers else None,
-            http_client=http_client(helicone, headers=headers, scoped=False),
-            async_http_client=async_http_client(helicone, headers=headers, scoped=False),
             **explicit_fields(helicone),  # so options given through config= serialize
             **kwargs,
         )
@@ -255,10 +283,20 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
     # -- the OpenAI SDK clients: scope-aware, on the shared transport ---------------------------
 
     def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
-        return {
-            **sdk_arguments(self._helicone_config, self._helicone_headers),
-            "http_client": self._async_http_client if is_async else self._http_client,
-        }
+        # The httpx clients are built on first use, as OpenAILike builds its SDK clients: an
+        # object that is never called costs no client, and a sync-only one no async client.
+        config, headers = self._helicone_config, self._helicone_headers
+        client: httpx.Client | httpx.AsyncClient | None
+        if is_async:
+            client = self._async_http_client
+            if client is None:
+                client = async_http_client(config, headers=headers, scoped=False)
+                self._async_http_client = client
+        else:
+            client = self._http_client
+            if client is None:
+                client = self._http_client = http_client(config, headers=headers, scoped=False)
+        return {**sdk_arguments(config, headers), "http_client": client}
 
     def _get_client(self) -> HeliconeOpenAI:
         cached: HeliconeOpenAI | None = getattr(self, "_client", None)
