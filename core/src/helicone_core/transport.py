@@ -238,10 +238,11 @@ class _SharedTransport(httpx.BaseTransport):
             if _read_ahead(response):
                 # A whole small body, read now (inside the guard): the connection goes back to
                 # the pool at once and nothing is left open for the collector to finalize.
+                stream = cast(httpx.SyncByteStream, response.stream)
                 try:
-                    body = b"".join(response.stream)  # type: ignore[arg-type]
+                    body = b"".join(stream)
                 finally:
-                    response.stream.close()  # type: ignore[attr-defined]
+                    stream.close()
                 response.stream = httpx.ByteStream(body)
                 return response
         finally:

@@ -21,8 +21,7 @@ from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_first, capture_first
 from helicone_core.options import check_model
-from helicone_core.transport import async_http_client, http_client
-from helicone_openai.clients import AsyncHeliconeOpenAI, HeliconeOpenAI, sdk_arguments
+from helicone_openai.clients import shared_async_openai_client, shared_openai_client
 
 __all__ = ["ChatHelicone", "HeliconeChat"]
 
@@ -120,10 +119,8 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
             headers = build_headers(config)
         except InvalidOptionError as exc:
             raise exc.renamed({"headers": "default_headers"}) from None
-        sync_http = http_client(config, headers=headers, scoped=False)
-        async_http = async_http_client(config, headers=headers, scoped=False)
-        root = HeliconeOpenAI(**sdk_arguments(config, headers), http_client=sync_http)
-        aroot = AsyncHeliconeOpenAI(**sdk_arguments(config, headers), http_client=async_http)
+        root = shared_openai_client(config, headers)
+        aroot = shared_async_openai_client(config, headers)
         values.update(
             explicit_fields(config),  # so options given through helicone_config serialize
             helicone_config=config,
@@ -132,8 +129,8 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
             request_timeout=config.timeout,
             max_retries=config.max_retries,
             default_headers=dict(headers_in) if headers_in else None,
-            http_client=sync_http,
-            http_async_client=async_http,
+            http_client=root._client,  # the SDK clients' own httpx clients
+            http_async_client=aroot._client,
             root_client=root,
             client=root.chat.completions,
             root_async_client=aroot,

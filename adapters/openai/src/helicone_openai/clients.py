@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import threading
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import openai
 
@@ -11,7 +14,12 @@ from helicone_core.errors import explain_refusal
 from helicone_core.headers import bearer_key, build_headers, merge_headers
 from helicone_core.info import HeliconeInfo
 from helicone_core.scope import current_scope
-from helicone_core.transport import async_http_client, http_client, request_timeout
+from helicone_core.transport import (
+    ConnectionSettings,
+    async_http_client,
+    http_client,
+    request_timeout,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -82,6 +90,60 @@ def sdk_arguments(config: HeliconeConfig, headers: dict[str, str]) -> dict[str, 
         "max_retries": config.max_retries,
         "default_headers": headers,
     }
+
+
+_C = TypeVar("_C", HeliconeOpenAI, AsyncHeliconeOpenAI)
+_shared_lock = threading.Lock()
+_shared: weakref.WeakValueDictionary[tuple[Any, ...], Any] = weakref.WeakValueDictionary()
+
+
+def _shared_client(
+    kind: type[_C], config: HeliconeConfig, headers: dict[str, str], build: Callable[[], _C]
+) -> _C:
+    # Everything a client is built from: two configs that agree on all of it get one client.
+    key = (
+        kind,
+        config.api_base,
+        bearer_key(config),
+        config.timeout,
+        config.max_retries,
+        frozenset(headers.items()),
+        ConnectionSettings.from_config(config),
+    )
+    with _shared_lock:
+        client: _C | None = _shared.get(key)
+        if client is None or client.is_closed():
+            client = _shared[key] = build()
+        return client
+
+
+def shared_openai_client(config: HeliconeConfig, headers: dict[str, str]) -> HeliconeOpenAI:
+    """A ``HeliconeOpenAI`` for ``config`` sending ``headers``, shared by every caller that asks
+    with the same values while any of them holds it.
+
+    For model objects, which hold a client and never close it (as langchain-openai shares its
+    default httpx client): a thousand objects built from one config cost one client. A closed
+    one is replaced for later callers. Users who want a client of their own call
+    ``make_openai_client``.
+    """
+
+    def build() -> HeliconeOpenAI:
+        transport = http_client(config, headers=headers, scoped=False)
+        return HeliconeOpenAI(**sdk_arguments(config, headers), http_client=transport)
+
+    return _shared_client(HeliconeOpenAI, config, headers, build)
+
+
+def shared_async_openai_client(
+    config: HeliconeConfig, headers: dict[str, str]
+) -> AsyncHeliconeOpenAI:
+    """The async twin of ``shared_openai_client``."""
+
+    def build() -> AsyncHeliconeOpenAI:
+        transport = async_http_client(config, headers=headers, scoped=False)
+        return AsyncHeliconeOpenAI(**sdk_arguments(config, headers), http_client=transport)
+
+    return _shared_client(AsyncHeliconeOpenAI, config, headers, build)
 
 
 def make_openai_client(

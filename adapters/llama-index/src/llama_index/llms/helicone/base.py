@@ -288,12 +288,12 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
         config, headers = self._helicone_config, self._helicone_headers
         client: httpx.Client | httpx.AsyncClient | None
         if is_async:
-            client = self._async_http_client
+            client = getattr(self, "_async_http_client", None)
             if client is None:
                 client = async_http_client(config, headers=headers, scoped=False)
                 self._async_http_client = client
         else:
-            client = self._http_client
+            client = getattr(self, "_http_client", None)
             if client is None:
                 client = self._http_client = http_client(config, headers=headers, scoped=False)
         return {**sdk_arguments(config, headers), "http_client": client}
