@@ -18,7 +18,13 @@ from helicone_core import (
     build_headers,
     fallback_models,
 )
-from helicone_core.options import OPTION_NAMES, OPTIONS, check_options, render_options
+from helicone_core.options import (
+    OPTION_NAMES,
+    OPTIONS,
+    check_model,
+    check_options,
+    render_options,
+)
 
 pytestmark = pytest.mark.usefixtures("isolated_core")
 
@@ -732,3 +738,18 @@ def test_fallback_models_errors(models: tuple[Any, ...], exclude: Any, field: st
 def test_fallback_model_string_is_accepted_as_model_override() -> None:
     chain = fallback_models("gpt-4o/openai", "claude-sonnet-4", exclude_providers=["azure"])
     assert render("model_override", chain) == {"Helicone-Model-Override": chain}
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["!azure", "!azure,!bedrock", "gpt-4o,,gpt-4o-mini", "gpt 4o", "!"],
+)
+def test_check_model_refuses_what_the_gateway_would(model: str) -> None:
+    with pytest.raises(InvalidOptionError) as excinfo:
+        check_model("model", model)
+    assert_invalid(excinfo.value, "model")
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-4o/openai,!azure", "a/b/c,d"])
+def test_check_model_accepts_gateway_model_strings(model: str) -> None:
+    assert check_model("model", model) == model

@@ -451,6 +451,13 @@ def check_model(field: str, value: object) -> str:
                 field, f"{describe(text)} has an empty entry", "Remove the extra ',' or '!'"
             )
         _check_model_entry(field, entry.removeprefix("!"))
+    if all(entry.startswith("!") for entry in text.split(",")):
+        # The gateway refuses it with a 400; say so before anything is sent.
+        raise InvalidOptionError(
+            field,
+            f"{describe(text)} excludes providers but names no model",
+            "Add a model, e.g. 'gpt-4o-mini,!azure'",
+        )
     return text
 
 
