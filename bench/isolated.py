@@ -145,5 +145,6 @@ def fresh_interpreters(
             "runs": len(samples),
         }
         for label, samples in memory.items()
+        if samples  # none when only imports are measured
     }
     return {"imports": imports, "memory": memory_results}
