@@ -294,13 +294,14 @@ def _check_complete(response: httpx.Response, tail: bytes) -> None:
 
 def _read_ahead(response: httpx.Response) -> bool:
     """Whether to read the body before handing the response on: small, sized, not a stream."""
-    length = response.headers.get("content-length")
-    return (
-        length is not None
-        and length.isdigit()
-        and int(length) <= _READ_AHEAD_MAX_BYTES
-        and not _is_event_stream(response)
-    )
+    length = b""
+    for name, value in response.headers.raw:  # raw: Headers.get decodes every header, per call
+        lowered = name.lower()
+        if lowered == b"content-length":
+            length = value
+        elif lowered == b"content-type" and value.startswith(b"text/event-stream"):
+            return False
+    return length.isdigit() and int(length) <= _READ_AHEAD_MAX_BYTES
 
 
 def _is_event_stream(response: httpx.Response) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
@@ -211,7 +210,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         capture = InfoCapture()
-        with capture.active(), _keeping_helicone_info():
+        with capture.active(), _KeepHeliconeInfo():
             result = super()._generate(messages, *args, **kwargs)
         return _attach_result(result, capture.last)
 
@@ -219,7 +218,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         self, messages: list[BaseMessage], *args: Any, **kwargs: Any
     ) -> ChatResult:
         capture = InfoCapture()
-        with capture.active(), _keeping_helicone_info():
+        with capture.active(), _KeepHeliconeInfo():
             result = await super()._agenerate(messages, *args, **kwargs)
         return _attach_result(result, capture.last)
 
@@ -228,7 +227,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         chunks = iter(super()._stream(*args, **kwargs))
-        with _keeping_helicone_info():
+        with _KeepHeliconeInfo():
             started = capture_first(chunks)
             if started is not None:
                 yield _attach_chunk(*started)
@@ -236,7 +235,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         chunks = aiter(super()._astream(*args, **kwargs))
-        with _keeping_helicone_info():
+        with _KeepHeliconeInfo():
             started = await acapture_first(chunks)
             if started is not None:
                 yield _attach_chunk(*started)
@@ -244,16 +243,20 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
                     yield chunk
 
 
-@contextlib.contextmanager
-def _keeping_helicone_info() -> Iterator[None]:
-    """Keep ``error.helicone_info`` when langchain-openai re-raises an SDK error as its own."""
-    try:
-        yield
-    except openai.APIError as error:
-        info = getattr(error.__cause__, "helicone_info", None)
-        if info is not None and not hasattr(error, "helicone_info"):
-            error.helicone_info = info  # type: ignore[attr-defined]
-        raise
+class _KeepHeliconeInfo:
+    """Keep ``error.helicone_info`` when langchain-openai re-raises an SDK error as its own.
+
+    A class rather than @contextmanager: it is entered on every call.
+    """
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        if isinstance(error, openai.APIError) and not hasattr(error, "helicone_info"):
+            info = getattr(error.__cause__, "helicone_info", None)
+            if info is not None:
+                error.helicone_info = info  # type: ignore[attr-defined]
 
 
 def _attach_chunk(chunk: ChatGenerationChunk, info: HeliconeInfo | None) -> ChatGenerationChunk:
