@@ -81,7 +81,8 @@ class HeliconeInfo(NamedTuple):
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set, for a framework's response metadata."""
-        return {name: value for name, value in self._asdict().items() if value is not None}
+        fields = zip(self._fields, self, strict=True)
+        return {name: value for name, value in fields if value is not None}
 
 
 def _helicone_headers(headers: Mapping[str, str]) -> dict[str, str]:

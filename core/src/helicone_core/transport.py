@@ -506,10 +506,12 @@ class _Hooks:
 
     def on_response(self, response: httpx.Response) -> None:
         # Parsed only when someone listens: most plain SDK calls have no capture and no plugin.
-        if capturing() or hooks.observes_responses():
+        observed = hooks.observes_responses()
+        if observed or capturing():
             info = HeliconeInfo.from_headers(response.headers, response.status_code)
             record(info)
-            hooks.response(info, response.request)
+            if observed:
+                hooks.response(info, response.request)
 
     async def aon_request(self, request: httpx.Request) -> None:
         self.on_request(request)
