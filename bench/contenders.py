@@ -299,16 +299,21 @@ def _raw_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {DEFAULT_API_KEY}", **HELICONE_HEADERS}
 
 
+#: The SDKs wait minutes for a reply; httpx's default 5 s made the floor's 200-connection bursts
+#: fail now and then on this 2-CPU machine, where the gateway shares the CPUs.
+_RAW_TIMEOUT = 60.0
+
+
 def _raw(url: str) -> Any:
     import httpx
 
-    return httpx.Client(base_url=url, headers=_raw_headers())
+    return httpx.Client(base_url=url, headers=_raw_headers(), timeout=_RAW_TIMEOUT)
 
 
 def _raw_async(url: str) -> Any:
     import httpx
 
-    return httpx.AsyncClient(base_url=url, headers=_raw_headers())
+    return httpx.AsyncClient(base_url=url, headers=_raw_headers(), timeout=_RAW_TIMEOUT)
 
 
 def _body(text: str, stream: bool = False) -> dict[str, Any]:
