@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -818,3 +819,12 @@ def test_missing_key_is_not_an_error_until_required() -> None:
     config = HeliconeConfig(user_id="alice")
     assert config.api_key is None
     assert config.options == {"user_id": "alice"}
+
+
+def test_copies_are_the_config_itself_keys_included() -> None:
+    # Immutable, so a copy is the same object; deepcopy must not go through __reduce__, which
+    # leaves the keys out for pickles.
+    config = HeliconeConfig(api_key="sk-helicone-copy", mode="proxy", provider_api_key="sk-p")
+    assert copy.copy(config) is config
+    assert copy.deepcopy(config) is config
+    assert copy.deepcopy({"config": config})["config"].provider_api_key == config.provider_api_key

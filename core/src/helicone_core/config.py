@@ -425,6 +425,14 @@ class HeliconeConfig:
         )
         return f"HeliconeConfig({shown})"
 
+    def __copy__(self) -> HeliconeConfig:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> HeliconeConfig:
+        # Without this, deepcopy would go through __reduce__ and lose the keys, which only a
+        # pickle must leave out (a deep-copied LlamaIndex LLM lost its key that way).
+        return self
+
     def __reduce__(self) -> tuple[Callable[..., HeliconeConfig], tuple[dict[str, Any]]]:
         # A pickle never carries a key: explicit keys and credential headers are left out, and
         # the unpickled config resolves keys from its own process's environment.

@@ -9,6 +9,7 @@ response, nothing hangs, and bad input fails at construction before anything is 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import pickle
@@ -81,6 +82,23 @@ def test_keys_absent_from_repr_str_and_serialization(
     for where, text in shown.items():
         for secret in secrets(helicone_gateway):
             assert secret not in text, f"a key leaked through {where}"
+
+
+@pytest.mark.parametrize("copier", [copy.copy, copy.deepcopy], ids=["copy", "deepcopy"])
+@pytest.mark.parametrize("mode", ["gateway", "proxy"])
+def test_a_copy_in_memory_keeps_its_keys(
+    helicone_gateway: LocalGateway, copier: Any, mode: str
+) -> None:
+    # Only a pickle leaves the keys out; with no key in the environment, a copy that lost them
+    # would fail here.
+    llm = build(helicone_gateway, mode, user_id="user-8")
+
+    copied = copier(llm)
+
+    assert copied.helicone_config == llm.helicone_config
+    reply = copied.chat([ChatMessage(role="user", content="hi")])
+    assert helicone_of(reply)["request_id"] == helicone_gateway.requests[-1].helicone_id
+    assert helicone_gateway.requests[-1].headers["Helicone-User-Id"] == "user-8"
 
 
 @pytest.mark.parametrize("mode", ["gateway", "proxy"])
