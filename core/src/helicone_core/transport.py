@@ -13,7 +13,9 @@ async generators before closing the loop, and the pool registers one).
 
 The client hooks add the active scope's headers when a request is sent and, when a response's
 headers arrive, parse Helicone's answer into a ``HeliconeInfo`` for ``capture_info`` and the
-``helicone_response`` plugin hook.
+``helicone_response`` plugin hook (only when one of them listens). A small body that is not an
+event stream is read before the response is handed on; other bodies are wrapped so that
+streams keep their connection and abandoned ones are closed safely (see below).
 """
 
 from __future__ import annotations
