@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from helicone_core import HeliconeInfo, capture_info
-from helicone_core.info import record
+from helicone_core.info import (
+    acapture_first,
+    acapture_stream,
+    capture_first,
+    capture_stream,
+    record,
+)
 
 ID = "5b6f3c1e-8d2a-4e7b-9c0d-1a2b3c4d5e6f"
 
@@ -109,3 +116,37 @@ async def test_captures_are_per_task() -> None:
 
     results = await asyncio.gather(*(worker(n) for n in range(50)))
     assert results == [[str(n)] * 5 for n in range(50)]
+
+
+def _responding(ids: list[str]) -> Iterator[str]:
+    # Each item "arrives" with its own response, as a stream's first item does.
+    for request_id in ids:
+        record(HeliconeInfo(request_id=request_id))
+        yield request_id
+
+
+def test_capture_first_captures_while_the_first_item_is_fetched_only() -> None:
+    items = _responding(["first", "second"])
+    started = capture_first(items)
+    assert started == ("first", HeliconeInfo(request_id="first"))
+    with capture_info() as outer:
+        assert next(items) == "second"  # recorded into the caller's capture, not the stream's
+    assert outer.last == HeliconeInfo(request_id="second")
+    assert capture_first(iter([])) is None
+
+
+def test_capture_stream_gives_every_item_the_first_response_info() -> None:
+    attached = list(capture_stream(_responding(["a", "b", "c"]), lambda item, info: (item, info)))
+    assert attached == [(item, HeliconeInfo(request_id="a")) for item in "abc"]
+
+
+async def test_acapture_first_and_acapture_stream() -> None:
+    async def responding(ids: list[str]) -> AsyncIterator[str]:
+        for request_id in ids:
+            record(HeliconeInfo(request_id=request_id))
+            yield request_id
+
+    assert await acapture_first(responding([])) is None
+    assert await acapture_first(responding(["x", "y"])) == ("x", HeliconeInfo(request_id="x"))
+    attached = [pair async for pair in acapture_stream(responding(["a", "b"]), lambda i, n: (i, n))]
+    assert attached == [("a", HeliconeInfo(request_id="a")), ("b", HeliconeInfo(request_id="a"))]

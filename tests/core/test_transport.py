@@ -305,3 +305,71 @@ def test_an_abandoned_stream_collected_inside_pool_code_does_not_hang_another_cl
         timeout=60,
     )
     assert done.stdout.strip() == "200", done.stdout + done.stderr[-2000:]
+
+
+def test_a_small_body_is_read_at_once_so_its_connection_is_free_before_it_is_read(
+    gw: LocalGateway,
+) -> None:
+    client = http_client(config(gw))
+    held = client.send(
+        client.build_request("POST", f"{gw.url}/chat/completions", json=CHAT), stream=True
+    )
+    # Never read nor closed by the caller, and yet the next request reuses the connection.
+    client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()
+    assert gw.connections_accepted == 1
+    assert json.loads(held.read())["choices"]
+
+
+def test_a_stream_is_not_read_ahead(gw: LocalGateway) -> None:
+    client = http_client(config(gw))
+    body = {**CHAT, "stream": True}
+    with client.stream("POST", f"{gw.url}/chat/completions", json=body) as held:
+        client.post(
+            f"{gw.url}/chat/completions", json=CHAT
+        ).raise_for_status()  # the stream still holds the first connection
+        assert gw.connections_accepted == 2
+        assert b"[DONE]" in held.read()
+
+
+def test_headers_are_parsed_only_when_a_capture_or_plugin_listens(
+    gw: LocalGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helicone_core import info as info_module
+
+    parsed: list[int] = []
+    original = info_module.HeliconeInfo.from_headers
+
+    def counting(headers: object, status_code: int | None = None) -> info_module.HeliconeInfo:
+        parsed.append(1)
+        return original(headers, status_code)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(info_module.HeliconeInfo, "from_headers", staticmethod(counting))
+    client = http_client(config(gw))
+    client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()
+    assert parsed == []
+    with capture_info() as captured:
+        client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()
+    assert parsed == [1]
+    assert captured.last is not None
+    assert captured.last.request_id == gw.requests[-1].helicone_id
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_opens_its_own_connection(gw: LocalGateway) -> None:
+    import os
+
+    client = http_client(config(gw))
+    client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()
+    pid = os.fork()
+    if pid == 0:  # the child: a new pool, never the parent's socket
+        try:
+            client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The gateway runs in this process: the child's request came over a connection of its own.
+    assert gw.connections_accepted == 2
+    client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()  # still its own
+    assert gw.connections_accepted == 2

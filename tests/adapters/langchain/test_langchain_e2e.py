@@ -633,3 +633,22 @@ def test_one_model_across_sequential_event_loops(helicone_gateway: LocalGateway)
     assert [r.content for r in replies] == [f"Echo: run {i}" for i in range(5)]
     ids = [info_of(r)["request_id"] for r in replies]
     assert ids == [r.helicone_id for r in helicone_gateway.requests]
+
+
+def test_models_with_the_same_settings_share_their_sdk_clients(
+    helicone_gateway: LocalGateway,
+) -> None:
+    # As ChatOpenAI shares langchain-openai's default httpx client: a thousand models built from
+    # one config cost one client pair. Any difference in what is sent gets its own.
+    first, second = make(user_id="shared"), make(user_id="shared")
+    assert first.root_client is second.root_client
+    assert first.root_async_client is second.root_async_client
+    assert first.client is second.client
+    other = make(user_id="other")
+    assert other.root_client is not first.root_client
+
+    first.root_client.close()  # closes the shared client, as closing ChatOpenAI's would
+    third = make(user_id="shared")  # but later models get a working client
+    assert third.root_client is not first.root_client
+    assert third.invoke("hi").content == "Echo: hi"
+    assert helicone_gateway.requests[-1].headers["Helicone-User-Id"] == "shared"
