@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -39,3 +41,18 @@ def helicone_cli() -> HeliconeCLI:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def uv() -> list[str]:
+    """How to call uv here: ``$UV`` (set by ``uv run``), uv on PATH, or ``python -m uv``.
+
+    The README's set-up installs uv; a test that needs it fails without it, never skips.
+    """
+    if os.environ.get("UV") and os.path.isfile(os.environ["UV"]):
+        return [os.environ["UV"]]
+    if found := shutil.which("uv"):
+        return [found]
+    if importlib.util.find_spec("uv") is not None:
+        return [sys.executable, "-m", "uv"]
+    pytest.fail("uv is not installed: `python3 -m pip install uv` (the README's set-up)")

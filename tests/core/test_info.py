@@ -79,7 +79,8 @@ def test_capture_collects_every_attempt_and_nests() -> None:
             record(HeliconeInfo(request_id="b", status_code=200))
     assert [i.request_id for i in outer.infos] == ["a", "b"]
     assert inner.last == HeliconeInfo(request_id="b", status_code=200)
-    assert capture_info().__enter__().last is None
+    with capture_info() as fresh:
+        assert fresh.last is None
 
 
 def test_nothing_is_recorded_outside_a_capture() -> None:

@@ -41,17 +41,6 @@ ID_LINE = re.compile(r"helicone-id: ([0-9a-f-]{36})  cache: (HIT|MISS|off)")
 TIMEOUT = 120  # seconds, for every subprocess
 
 
-def uv_command() -> list[str]:
-    """How to call uv here: ``$UV`` (set by ``uv run``), uv on PATH, or ``python -m uv``."""
-    if os.environ.get("UV") and Path(os.environ["UV"]).is_file():
-        return [os.environ["UV"]]
-    if found := shutil.which("uv"):
-        return [found]
-    if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
-    pytest.fail("uv is not installed: the example is built with `uv build`")
-
-
 def run(command: list[str], cwd: Path) -> None:
     result = subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, check=False
@@ -60,7 +49,7 @@ def run(command: list[str], cwd: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory, uv: list[str]) -> Path:
     """The example's sdist and wheel, built from a copy outside the repository."""
     if importlib.util.find_spec("hatchling") is None:
         pytest.fail("hatchling is not installed: `uv sync` installs it with the dev group")
@@ -68,18 +57,16 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = work / "helicone-httpx-adapter"
     shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = work / "dist"
-    uv = uv_command()
     no_fetching = ["--offline", "--no-progress", "--python", sys.executable]
     run([*uv, "build", "--no-build-isolation", *no_fetching, "--out-dir", str(out)], source)
     return out
 
 
 @pytest.fixture(scope="module")
-def site(built: Path) -> Path:
+def site(built: Path, uv: list[str]) -> Path:
     """A directory the wheel is installed into (its dependencies are the dev environment's)."""
     target = built.parent / "site"
     wheel = built / f"{STEM}-py3-none-any.whl"
-    uv = uv_command()
     no_fetching = ["--offline", "--no-progress", "--python", sys.executable]
     run(
         [*uv, "pip", "install", "--no-deps", *no_fetching, "--target", str(target), str(wheel)],

@@ -10,10 +10,7 @@ from __future__ import annotations
 import configparser
 import email.message
 import email.parser
-import importlib.util
-import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -104,23 +101,8 @@ DISTS = {
 }
 
 
-def uv_command() -> list[str] | None:
-    """How to call uv here: ``$UV`` (set by ``uv run``), uv on PATH, or ``python -m uv``."""
-    if os.environ.get("UV") and Path(os.environ["UV"]).is_file():
-        return [os.environ["UV"]]
-    if found := shutil.which("uv"):
-        return [found]
-    if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
-    return None
-
-
 @pytest.fixture(scope="module")
-def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    uv = uv_command()
-    if uv is None:
-        # The README's set-up installs uv; without it this test cannot say anything, so it fails.
-        pytest.fail("uv is not installed: the distributions are built with `uv build`")
+def dist_dir(tmp_path_factory: pytest.TempPathFactory, uv: list[str]) -> Path:
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
         [*uv, "build", "--all-packages", "--out-dir", str(out), "--no-progress"],

@@ -186,30 +186,38 @@ async def acapture_first(items: AsyncIterator[T]) -> tuple[T, HeliconeInfo | Non
 
 
 def capture_stream(
-    items: Iterator[T], attach: Callable[[T, HeliconeInfo | None], T]
+    items: Iterator[T],
+    attach: Callable[[T, HeliconeInfo | None], T],
+    info: HeliconeInfo | None = None,
 ) -> Iterator[T]:
     """``items`` with ``attach(item, info)`` applied, ``info`` being the stream's Helicone info.
 
-    Every item comes from the one response, so all get the same info (see ``capture_first``).
+    Every item comes from the one response, so all get the same info: the one captured while the
+    first item is fetched (see ``capture_first``), or ``info`` when it is given (some methods
+    send the request before they return their stream).
     """
-    started = capture_first(items)
-    if started is None:
-        return
-    first, info = started
-    yield attach(first, info)
+    if info is None:
+        started = capture_first(items)
+        if started is None:
+            return
+        first, info = started
+        yield attach(first, info)
     for item in items:
         yield attach(item, info)
 
 
 async def acapture_stream(
-    items: AsyncIterator[T], attach: Callable[[T, HeliconeInfo | None], T]
+    items: AsyncIterator[T],
+    attach: Callable[[T, HeliconeInfo | None], T],
+    info: HeliconeInfo | None = None,
 ) -> AsyncIterator[T]:
     """The async twin of ``capture_stream``."""
-    started = await acapture_first(items)
-    if started is None:
-        return
-    first, info = started
-    yield attach(first, info)
+    if info is None:
+        started = await acapture_first(items)
+        if started is None:
+            return
+        first, info = started
+        yield attach(first, info)
     async for item in items:
         yield attach(item, info)
 

@@ -18,7 +18,7 @@ from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, Mode, config_
 from helicone_core.errors import InvalidOptionError
 from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
 from helicone_core.headers import build_headers
-from helicone_core.info import HeliconeInfo, InfoCapture, acapture_first, capture_stream
+from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
 from helicone_core.options import check_model
 from helicone_core.secrets import SENSITIVE_HEADERS
 from helicone_core.transport import async_http_client, http_client
@@ -119,21 +119,9 @@ def _with_astream_info(name: str) -> Any:
         # Some methods send the request before returning the stream, some with its first chunk.
         with capture.active():
             chunks = await method(self, *args, **kwargs)
-        return _attached(chunks, capture.last)
+        return acapture_stream(chunks, _StreamAttach(), capture.last)
 
     return call
-
-
-async def _attached(chunks: AsyncIterator[R], info: HeliconeInfo | None) -> AsyncIterator[R]:
-    attach = _StreamAttach()
-    if info is None:  # the request goes out with the first chunk (astream_chat does that)
-        started = await acapture_first(chunks)
-        if started is None:
-            return
-        first, info = started
-        yield attach(first, info)
-    async for chunk in chunks:
-        yield attach(chunk, info)
 
 
 class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike is untyped
