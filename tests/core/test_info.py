@@ -151,3 +151,10 @@ async def test_acapture_first_and_acapture_stream() -> None:
     assert await acapture_first(responding(["x", "y"])) == ("x", HeliconeInfo(request_id="x"))
     attached = [pair async for pair in acapture_stream(responding(["a", "b"]), lambda i, n: (i, n))]
     assert attached == [("a", HeliconeInfo(request_id="a")), ("b", HeliconeInfo(request_id="a"))]
+
+
+def test_a_stream_whose_response_already_arrived_is_given_its_info() -> None:
+    known = HeliconeInfo(request_id="sent-before")
+    items = _responding(["a", "b"])  # records "a", "b": never captured here
+    attached = list(capture_stream(items, lambda item, info: (item, info), known))
+    assert attached == [("a", known), ("b", known)]
