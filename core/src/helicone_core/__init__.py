@@ -6,8 +6,9 @@ manager load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from .config import DEFAULT_API_BASE, HeliconeConfig, Mode, ValueSource
 from .errors import HeliconeError, InvalidOptionError, MissingAPIKeyError
 from .info import HeliconeInfo, InfoCapture, capture_info
@@ -64,12 +65,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'helicone_core' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
