@@ -9,17 +9,19 @@ both frameworks bring it).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_serializer
 
 from .config import HeliconeConfig, Mode
+from .errors import InvalidOptionError
 from .options import OPTIONS
 from .ratelimit import RateLimitPolicy
 from .secrets import Secret
 
-__all__ = ["HELICONE_FIELD_NAMES", "HeliconeFields", "explicit_fields"]
+__all__ = ["HELICONE_FIELD_NAMES", "HeliconeFields", "explicit_fields", "refuse_http_clients"]
 
 _DOCS = {option.name: option.doc for option in OPTIONS}
 
@@ -108,3 +110,22 @@ def explicit_fields(config: HeliconeConfig) -> dict[str, Any]:
             continue
         found[name] = list(value) if isinstance(value, tuple) else value
     return found
+
+
+#: The frameworks' parameters for a ready httpx client (LlamaIndex's and LangChain's spellings).
+_HTTP_CLIENT_PARAMETERS = ("http_client", "async_http_client", "http_async_client")
+
+
+def refuse_http_clients(arguments: Mapping[str, Any]) -> None:
+    """Raise ``InvalidOptionError`` if ``arguments`` pass the framework a ready httpx client.
+
+    Such a client would send around the shared transport: no shared connections, and no
+    Helicone answer in the responses. Its settings have config fields instead.
+    """
+    for name in _HTTP_CLIENT_PARAMETERS:
+        if arguments.get(name) is not None:
+            raise InvalidOptionError(
+                name,
+                "is not taken: every request goes through the shared Helicone transport",
+                "Leave it out; set proxy, verify or max_connections on the HeliconeConfig you pass",
+            )

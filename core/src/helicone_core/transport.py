@@ -1,7 +1,7 @@
 """The httpx clients every adapter sends through, and the connection pools they share.
 
-Each model object gets its own light ``httpx.Client`` / ``httpx.AsyncClient`` (its headers and
-hooks), from ``http_client`` / ``async_http_client``. Underneath, every client whose
+Adapters send through light ``httpx.Client`` / ``httpx.AsyncClient`` objects (headers and
+hooks) from ``http_client`` / ``async_http_client``. Underneath, every client whose
 config has the same ``ConnectionSettings`` sends through one shared pool, so ten objects
 built with the same settings open one connection, not ten. Closing or collecting a model
 object's client never closes the shared pool; ``close_shared_pools`` (also run at process

@@ -371,6 +371,8 @@ async def test_truncated_stream_raises_instead_of_a_partial_answer(
         ({"api_base": "127.0.0.1:8080/v1"}, "api_base"),
         ({"properties": {"bad name": "x"}}, "properties"),
         ({"max_retries": -1}, "max_retries"),
+        ({"http_client": httpx.Client()}, "http_client"),
+        ({"http_async_client": httpx.AsyncClient()}, "http_async_client"),
     ],
     ids=[
         "user_id-newline",
@@ -381,6 +383,8 @@ async def test_truncated_stream_raises_instead_of_a_partial_answer(
         "api_base-host-port",
         "property-name",
         "max_retries",
+        "http_client",
+        "http_async_client",
     ],
 )
 def test_bad_input_raises_value_error_naming_the_field_before_any_request(

@@ -238,6 +238,21 @@ def test_one_llm_across_sequential_event_loops(helicone_gateway: LocalGateway) -
     assert [helicone_of(r[-1])["request_id"] for r in replies] == [r.helicone_id for r in sent]
 
 
+def test_llms_with_the_same_settings_share_their_sdk_clients(
+    helicone_gateway: LocalGateway,
+) -> None:
+    first, second = build(user_id="shared"), build(user_id="shared")
+    assert first._get_client() is second._get_client()
+    assert first._get_aclient() is second._get_aclient()
+    assert build(user_id="other")._get_client() is not first._get_client()
+    # reuse_client=False: a new client per call, as OpenAILike does
+    own = build(user_id="shared", reuse_client=False)
+    assert own._get_client() is not own._get_client()
+    reply = own.complete("hi")
+    assert helicone_of(reply)["request_id"] == helicone_gateway.requests[-1].helicone_id
+    assert helicone_gateway.requests[-1].headers["Helicone-User-Id"] == "shared"
+
+
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
 async def test_ten_llms_share_one_connection(
     helicone_gateway: LocalGateway, use_async: bool

@@ -338,6 +338,9 @@ BAD_INPUT = [
     pytest.param("mode", {"mode": "proxyy"}, id="mode"),
     pytest.param("max_retries", {"max_retries": -1}, id="max_retries"),
     pytest.param("default_headers", {"default_headers": {"X-Team": "a\nb"}}, id="headers"),
+    # A ready client would send around the shared transport (and Helicone's answer).
+    pytest.param("http_client", {"http_client": httpx.Client()}, id="http_client"),
+    pytest.param("async_http_client", {"async_http_client": httpx.AsyncClient()}, id="async"),
 ]
 
 

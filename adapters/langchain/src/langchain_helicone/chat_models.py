@@ -16,7 +16,12 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from helicone_core.config import HeliconeConfig, config_from
 from helicone_core.errors import InvalidOptionError
-from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
+from helicone_core.fields import (
+    HELICONE_FIELD_NAMES,
+    HeliconeFields,
+    explicit_fields,
+    refuse_http_clients,
+)
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_first, capture_first
 from helicone_core.options import check_model
@@ -99,6 +104,7 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
         model = values.get("model", values.get("model_name"))
         if model is not None:
             check_model("model", model)
+        refuse_http_clients(values)
         options = {name: values[name] for name in HELICONE_FIELD_NAMES if name in values}
         fields = HeliconeFields(**options)
         timeout = _first(values, "timeout", "request_timeout")
@@ -128,8 +134,6 @@ class HeliconeChat(BaseChatOpenAI, HeliconeFields):
             request_timeout=config.timeout,
             max_retries=config.max_retries,
             default_headers=dict(headers_in) if headers_in else None,
-            http_client=root._client,  # the SDK clients' own httpx clients
-            http_async_client=aroot._client,
             root_client=root,
             client=root.chat.completions,
             root_async_client=aroot,

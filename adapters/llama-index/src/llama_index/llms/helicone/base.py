@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-import httpx
 from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
 from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr, field_serializer
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS, DEFAULT_TEMPERATURE
@@ -16,13 +15,24 @@ from llama_index.llms.openai_like import OpenAILike
 
 from helicone_core.config import DEFAULT_API_BASE, HeliconeConfig, Mode, config_from
 from helicone_core.errors import InvalidOptionError
-from helicone_core.fields import HELICONE_FIELD_NAMES, HeliconeFields, explicit_fields
+from helicone_core.fields import (
+    HELICONE_FIELD_NAMES,
+    HeliconeFields,
+    explicit_fields,
+    refuse_http_clients,
+)
 from helicone_core.headers import build_headers
 from helicone_core.info import HeliconeInfo, InfoCapture, acapture_stream, capture_stream
 from helicone_core.options import check_model
 from helicone_core.secrets import SENSITIVE_HEADERS
-from helicone_core.transport import async_http_client, http_client
-from helicone_openai.clients import AsyncHeliconeOpenAI, HeliconeOpenAI, sdk_arguments
+from helicone_openai.clients import (
+    AsyncHeliconeOpenAI,
+    HeliconeOpenAI,
+    make_async_openai_client,
+    make_openai_client,
+    shared_async_openai_client,
+    shared_openai_client,
+)
 
 __all__ = ["DEFAULT_API_BASE", "DEFAULT_CONTEXT_WINDOW", "DEFAULT_MODEL", "Helicone"]
 
@@ -196,6 +206,7 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
         **kwargs: Any,
     ) -> None:
         check_model("model", model)
+        refuse_http_clients(kwargs)
         options = {name: kwargs.pop(name) for name in HELICONE_FIELD_NAMES if name in kwargs}
         fields = HeliconeFields(**options)  # pydantic's type checks, before the core's
         timeout = kwargs.pop("timeout", None)
@@ -270,37 +281,17 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
 
     # -- the OpenAI SDK clients: scope-aware, on the shared transport ---------------------------
 
-    def _get_credential_kwargs(self, is_async: bool = False) -> dict[str, Any]:
-        # The httpx clients are built on first use, as OpenAILike builds its SDK clients: an
-        # object that is never called costs no client, and a sync-only one no async client.
-        config, headers = self._helicone_config, self._helicone_headers
-        client: httpx.Client | httpx.AsyncClient | None
-        if is_async:
-            client = getattr(self, "_async_http_client", None)
-            if client is None:
-                client = async_http_client(config, headers=headers, scoped=False)
-                self._async_http_client = client
-        else:
-            client = getattr(self, "_http_client", None)
-            if client is None:
-                client = self._http_client = http_client(config, headers=headers, scoped=False)
-        return {**sdk_arguments(config, headers), "http_client": client}
-
     def _get_client(self) -> HeliconeOpenAI:
-        cached: HeliconeOpenAI | None = getattr(self, "_client", None)
-        if cached is None or not self.reuse_client:
-            cached = HeliconeOpenAI(**self._get_credential_kwargs())
-            if self.reuse_client:
-                self._client = cached
-        return cached
+        # Built on first use and shared with every LLM of the same settings, as HeliconeChat
+        # shares them; with reuse_client=False a new client per call, as OpenAILike does.
+        if self.reuse_client:
+            return shared_openai_client(self._helicone_config, self._helicone_headers)
+        return make_openai_client(self._helicone_config)
 
     def _get_aclient(self) -> AsyncHeliconeOpenAI:
-        cached: AsyncHeliconeOpenAI | None = getattr(self, "_aclient", None)
-        if cached is None or not self.reuse_client:
-            cached = AsyncHeliconeOpenAI(**self._get_credential_kwargs(is_async=True))
-            if self.reuse_client:
-                self._aclient = cached
-        return cached
+        if self.reuse_client:
+            return shared_async_openai_client(self._helicone_config, self._helicone_headers)
+        return make_async_openai_client(self._helicone_config)
 
     def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         model_kwargs: dict[str, Any] = super()._get_model_kwargs(**kwargs)
