@@ -373,3 +373,23 @@ def test_a_forked_child_opens_its_own_connection(gw: LocalGateway) -> None:
     assert gw.connections_accepted == 2
     client.post(f"{gw.url}/chat/completions", json=CHAT).raise_for_status()  # still its own
     assert gw.connections_accepted == 2
+
+
+def test_environment_proxies_are_honoured_and_follow_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    remote = HeliconeConfig(api_key="k", api_base="https://gateway.example/v1")
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert ConnectionSettings.from_config(remote).proxy is None
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert ConnectionSettings.from_config(remote).proxy == "http://proxy.internal:3128"
+    monkeypatch.setenv("NO_PROXY", "gateway.example")
+    assert ConnectionSettings.from_config(remote).proxy is None
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.internal:8080")
+    assert ConnectionSettings.from_config(remote).proxy == "http://other.internal:8080"
+    # An explicit proxy wins over the environment.
+    explicit = remote.replace(proxy="http://mine.internal:1")
+    assert ConnectionSettings.from_config(explicit).proxy == "http://mine.internal:1"

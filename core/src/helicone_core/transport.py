@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import logging
 import os
 import threading
@@ -98,12 +99,24 @@ class ConnectionSettings:
         return {"verify": self.verify, "proxy": self.proxy, "limits": limits}
 
 
+#: What urllib's proxy lookup reads for http(s) URLs (it also takes the upper-case spellings).
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "REQUEST_METHOD")
+
+
 def _environment_proxy(scheme: str, host: str) -> str | None:
     # The clients are built with trust_env=False (so httpx does not build a pool per object for
-    # environment proxies); honour HTTP(S)_PROXY and NO_PROXY here instead, once per pool.
+    # environment proxies); honour HTTP(S)_PROXY and NO_PROXY here instead. urllib scans the
+    # whole environment (about 0.2 ms), so its answer is kept per value of those variables.
+    environ = os.environ
+    seen = tuple(environ.get(name, environ.get(name.upper())) for name in _PROXY_VARIABLES)
+    return _proxy_for(scheme.lower(), host, seen)
+
+
+@functools.lru_cache(maxsize=64)
+def _proxy_for(scheme: str, host: str, seen: tuple[str | None, ...]) -> str | None:
     if urllib.request.proxy_bypass(host):
         return None
-    return urllib.request.getproxies_environment().get(scheme.lower())
+    return urllib.request.getproxies_environment().get(scheme)
 
 
 # --- the shared pools ---------------------------------------------------------------------------

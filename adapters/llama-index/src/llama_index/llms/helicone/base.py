@@ -283,15 +283,24 @@ class Helicone(OpenAILike, HeliconeFields):  # type: ignore[misc]  # OpenAILike 
 
     def _get_client(self) -> HeliconeOpenAI:
         # Built on first use and shared with every LLM of the same settings, as HeliconeChat
-        # shares them; with reuse_client=False a new client per call, as OpenAILike does.
-        if self.reuse_client:
-            return shared_openai_client(self._helicone_config, self._helicone_headers)
-        return make_openai_client(self._helicone_config)
+        # shares them, and kept here (the registry holds clients weakly); with
+        # reuse_client=False a new client per call, as OpenAILike does.
+        if not self.reuse_client:
+            return make_openai_client(self._helicone_config)
+        client: HeliconeOpenAI | None = getattr(self, "_client", None)
+        if client is None or client.is_closed():
+            client = shared_openai_client(self._helicone_config, self._helicone_headers)
+            self._client = client
+        return client
 
     def _get_aclient(self) -> AsyncHeliconeOpenAI:
-        if self.reuse_client:
-            return shared_async_openai_client(self._helicone_config, self._helicone_headers)
-        return make_async_openai_client(self._helicone_config)
+        if not self.reuse_client:
+            return make_async_openai_client(self._helicone_config)
+        client: AsyncHeliconeOpenAI | None = getattr(self, "_aclient", None)
+        if client is None or client.is_closed():
+            client = shared_async_openai_client(self._helicone_config, self._helicone_headers)
+            self._aclient = client
+        return client
 
     def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         model_kwargs: dict[str, Any] = super()._get_model_kwargs(**kwargs)
